@@ -1,0 +1,245 @@
+"""What every dashboard page shares: settings, the cached store, cached queries,
+safe text and deep links.
+
+Everything read from a note (names, quotes, decision text) is untrusted: it is
+shown as text, never as HTML. Where it goes into Markdown (``st.markdown``,
+captions, link and expander labels) it passes through :func:`md_escape` first;
+links are built here with :func:`page_url`, their query values percent-encoded.
+
+The store is opened once per location, read-only (``st.cache_resource``); query
+answers are cached with ``st.cache_data`` keyed on ``store.generation()``, so an
+ingest (from the CLI or the ingest page) invalidates them.
+
+>>> md_escape("<script>alert(1)</script> [x](javascript:alert(1))")
+'\\\\<script\\\\>alert\\\\(1\\\\)\\\\</script\\\\> \\\\[x\\\\]\\\\(javascript\\\\:alert\\\\(1\\\\)\\\\)'
+>>> page_url("person", name="Paul Bourke")
+'person?name=Paul%20Bourke'
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import string
+from typing import Any, Callable, Iterable
+from urllib.parse import quote
+
+import streamlit as st
+from pydantic import SecretStr
+
+from ptgkg.config import Settings
+from ptgkg.graph import queries
+from ptgkg.graph.model import Node
+from ptgkg.graph.stores import GraphStore, StoreError, is_bolt_uri, open_store
+
+__all__ = [
+    "PAGES", "LABEL_PAGE", "md_escape", "one_line", "page_url", "page_file", "settings",
+    "read_store", "require_store", "cached", "store_generation", "evidence_caption",
+    "show_evidence", "entity_link", "param", "set_param", "show_suggestions", "store_label",
+]
+
+#: url_path -> page script (relative to app.py), the deep links of SPEC.md
+PAGES = {
+    "": "pages/overview.py",
+    "topic": "pages/topic.py",
+    "project": "pages/project.py",
+    "person": "pages/person.py",
+    "collaboration": "pages/collaboration.py",
+    "decisions": "pages/decisions.py",
+    "search": "pages/search.py",
+    "ingest": "pages/ingest.py",
+}
+#: which page shows a node of each label (by its ``name`` query parameter)
+LABEL_PAGE = {"Project": "project", "Person": "person", "Topic": "topic"}
+
+_MD_SPECIALS = set(string.punctuation)
+
+
+def md_escape(text: Any) -> str:
+    """Backslash-escape every ASCII punctuation character, so Markdown (links, emphasis,
+    Streamlit's ``:color[...]`` directives, ``$math$``) and HTML in ``text`` show as typed.
+
+    Newlines become spaces: the result is always one inline run of text.
+    """
+    flat = one_line(text)
+    return "".join("\\" + c if c in _MD_SPECIALS else c for c in flat)
+
+
+def one_line(text: Any, limit: int | None = None) -> str:
+    """``text`` with runs of whitespace folded to one space (cut to ``limit`` chars)."""
+    flat = re.sub(r"\s+", " ", str(text if text is not None else "")).strip()
+    if limit and len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "…"
+    return flat
+
+
+def page_url(page: str, **params: str | None) -> str:
+    """A relative deep link (``project?name=Kolla``); works under any base URL path."""
+    query = "&".join(f"{quote(k, safe='')}={quote(str(v), safe='')}"
+                     for k, v in params.items() if v not in (None, ""))
+    return page + (f"?{query}" if query else "")
+
+
+def page_file(page: str) -> str:
+    """The script of a page, for ``st.page_link`` / ``st.switch_page``."""
+    return PAGES[page]
+
+
+# -- settings and store ---------------------------------------------------------
+
+def _secret(key: str) -> str | None:
+    try:
+        if not st.secrets.load_if_toml_exists():
+            return None
+        value = st.secrets.get(key)
+    except Exception:  # no secrets file, or an unreadable one: use the environment
+        return None
+    return str(value) if value not in (None, "") else None
+
+
+def settings() -> Settings:
+    """Settings from the environment; ``st.secrets`` fills in what the environment
+    leaves unset (store location and Neo4j credentials)."""
+    s = Settings()
+    update: dict[str, Any] = {}
+    if not os.environ.get("PTGKG_STORE") and _secret("PTGKG_STORE"):
+        update["store"] = _secret("PTGKG_STORE")
+    if s.neo4j_username is None and _secret("NEO4J_USERNAME"):
+        update["neo4j_username"] = _secret("NEO4J_USERNAME")
+    if s.neo4j_password is None and _secret("NEO4J_PASSWORD"):
+        update["neo4j_password"] = SecretStr(_secret("NEO4J_PASSWORD") or "")
+    if s.neo4j_database is None and _secret("NEO4J_DATABASE"):
+        update["neo4j_database"] = _secret("NEO4J_DATABASE")
+    return s.model_copy(update=update) if update else s
+
+
+def store_label(location: str) -> str:
+    """The store's location for display: a URI loses any user:password part."""
+    return re.sub(r"//[^/@]*@", "//", location) if is_bolt_uri(location) else location
+
+
+@st.cache_resource(show_spinner=False)
+def _open_read_store(location: str, _settings: Settings) -> GraphStore:
+    # failures are not cached: a store that appears later (first ingest) is picked up
+    return open_store(location, settings=_settings, read_only=True)
+
+
+def read_store() -> tuple[GraphStore | None, str | None]:
+    """(the shared read-only store, None) or (None, one-line reason it cannot be opened)."""
+    s = settings()
+    try:
+        return _open_read_store(s.store, s), None
+    except StoreError as exc:
+        return None, str(exc)
+
+
+def require_store() -> GraphStore:
+    """The store, or a clear message and the end of this page's run."""
+    store, problem = read_store()
+    if store is None:
+        st.warning(f"No graph to show yet: {md_escape(problem)}")
+        st.markdown("Ingest some notes first, e.g. `ptgkg ingest data/notes`"
+                    + (", or upload them on the Ingest page." if settings().dashboard_allow_ingest else "."))
+        st.stop()
+    return store
+
+
+def store_generation() -> str:
+    store, _ = read_store()
+    return store.generation() if store is not None else ""
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_call(name: str, location: str, generation: str, args: tuple, kwargs: tuple) -> Any:
+    store, problem = read_store()
+    if store is None:
+        raise StoreError(problem or "no store")
+    if name in _EXTRAS:
+        module, attr = _EXTRAS[name].split(":")
+        fn: Callable[..., Any] = getattr(importlib.import_module(module), attr)
+    else:
+        fn = getattr(queries, name)
+    return fn(store, *args, **dict(kwargs))
+
+
+#: dashboard-side answers computed from the store, cached like the queries
+_EXTRAS = {"collaboration_network": "ptgkg.dashboard.network:collaboration_network"}
+
+
+def cached(name: str, *args: Any, **kwargs: Any) -> Any:
+    """``queries.<name>(store, *args, **kwargs)`` (or one of the dashboard's own answers),
+    cached until the graph changes. Exceptions (``NotFound``...) are not cached."""
+    store = require_store()
+    return _cached_call(name, settings().store, store.generation(), tuple(args), tuple(sorted(kwargs.items())))
+
+
+# -- query parameters -------------------------------------------------------------
+
+def param(key: str, default: str = "") -> str:
+    value = st.query_params.get(key, default)
+    return value.strip() if isinstance(value, str) else default
+
+
+def set_param(key: str, value: str | None) -> None:
+    """Keep the URL a shareable deep link of what is on screen."""
+    if value:
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+    elif key in st.query_params:
+        del st.query_params[key]
+
+
+# -- rendering ------------------------------------------------------------------------
+
+def evidence_caption(ev: queries.EvidenceView) -> str:
+    """'Queens PTG · Container health checks · 2017-09-12 · <doc title>' (plain text)."""
+    parts = [ev.event, ev.session, ev.date, ev.doc_title]
+    return " · ".join(one_line(p, 80) for p in dict.fromkeys(p for p in parts if p))
+
+
+def show_evidence(evidence: Iterable[queries.EvidenceView], limit: int = 3, more: bool = True) -> None:
+    """The quoted sentences, newest first, each with where and when it was said;
+    beyond ``limit`` they go into an expander."""
+    items = list(evidence)
+
+    def one(ev: queries.EvidenceView) -> None:
+        st.markdown(f"> “{md_escape(one_line(ev.quote, 400))}”")
+        cap = evidence_caption(ev)
+        if cap:
+            st.caption(md_escape(cap))
+
+    for ev in items[:limit]:
+        one(ev)
+    rest = items[limit:]
+    if rest and more:
+        with st.expander(f"{len(rest)} more quote{'s' if len(rest) != 1 else ''}"):
+            for ev in rest[:50]:
+                one(ev)
+
+
+def entity_link(node: Node | str, label: str | None = None, text: str | None = None,
+                key_suffix: str = "") -> None:
+    """An in-app link to the page of a project, person or topic (plain text otherwise)."""
+    name = node.name if isinstance(node, Node) else node
+    node_label = node.label if isinstance(node, Node) else label
+    page = LABEL_PAGE.get(node_label or "")
+    shown = md_escape(text if text is not None else name)
+    if page:
+        st.page_link(page_file(page), label=shown, query_params={"name": name})
+    else:
+        st.markdown(shown)
+
+
+def show_suggestions(store: GraphStore, text: str, wanted: str | None = None) -> None:
+    """'Did you mean' links: nodes whose names, aliases or quotes contain ``text``."""
+    hits = [h for h in cached("search", text, limit=30) if h.node.label in LABEL_PAGE]
+    if wanted:
+        hits.sort(key=lambda h: h.node.label != wanted)
+    if not hits:
+        st.info("Nothing in the graph mentions that. Try the search page with a shorter word.")
+        return
+    st.markdown("**Maybe you meant:**")
+    for h in hits[:10]:
+        entity_link(h.node, text=f"{h.node.name} ({h.node.label.lower()})")
+    st.page_link(page_file("search"), label=f"Search everything for “{md_escape(text)}”",
+                 query_params={"q": text})

@@ -1,0 +1,252 @@
+"""The project-to-project collaboration network behind the Collaboration page.
+
+A pair of projects is linked when the graph says they collaborate
+(``COLLABORATES_WITH``, either direction) or when a decision involves both.
+Each link keeps its shared topics, decisions and quoted evidence, so it can be
+filtered by PTG and explained when clicked; its ``weight`` is the number of
+shared topics plus shared decisions (at least 1). Node ``activity`` is the
+project's degree in the whole graph.
+
+Built from store primitives only (``counts``/``top_nodes``/``edges``) plus
+:func:`ptgkg.graph.queries.decisions`, so it runs on every store.
+
+>>> import tempfile
+>>> from ptgkg.graph.stores import open_store
+>>> with open_store(tempfile.mkdtemp() + "/kg") as store:
+...     collaboration_network(store).pairs
+{}
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable
+
+import networkx as nx
+
+from ptgkg.graph import queries
+from ptgkg.graph.model import Node
+from ptgkg.graph.stores.base import GraphStore
+
+__all__ = ["Pair", "Network", "EventInfo", "collaboration_network", "filter_network", "to_networkx",
+           "Analytics", "analyse", "cytoscape_elements", "pair_key", "community_palette"]
+
+
+def pair_key(a: str, b: str) -> tuple[str, str]:
+    """The undirected key of a pair of node ids."""
+    return (a, b) if a <= b else (b, a)
+
+
+@dataclass
+class EventInfo:
+    name: str
+    cycle: str | None = None
+    start: str | None = None
+
+    @property
+    def label(self) -> str:
+        """'Queens PTG (2017-09-11)' for filters."""
+        return f"{self.name} ({self.start})" if self.start else self.name
+
+
+@dataclass
+class Pair:
+    """Two projects that work together, with what shows it."""
+
+    a: str
+    b: str
+    topics: list[str] = field(default_factory=list)
+    edge_topics: list[str] = field(default_factory=list)
+    decisions: list[queries.DecisionView] = field(default_factory=list)
+    evidence: list[queries.EvidenceView] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return pair_key(self.a, self.b)
+
+    @property
+    def weight(self) -> int:
+        return max(1, len(self.topics) + len(self.decisions))
+
+    @property
+    def events(self) -> list[str]:
+        found = [v.event for v in self.evidence if v.event]
+        found += [e for d in self.decisions for e in d.events]
+        return list(dict.fromkeys(found))
+
+
+@dataclass
+class Network:
+    projects: dict[str, Node] = field(default_factory=dict)
+    activity: dict[str, int] = field(default_factory=dict)
+    pairs: dict[tuple[str, str], Pair] = field(default_factory=dict)
+    events: list[EventInfo] = field(default_factory=list)
+
+    @property
+    def kinds(self) -> list[str]:
+        return sorted({str(n.props.get("kind") or "unknown") for n in self.projects.values()})
+
+    def linked(self) -> list[str]:
+        """Ids of projects with at least one link, most active first."""
+        ids = {x for k in self.pairs for x in k}
+        return sorted(ids, key=lambda i: (-self.activity.get(i, 0), self.projects[i].name))
+
+    def pairs_of(self, project_id: str) -> list[Pair]:
+        return sorted((p for k, p in self.pairs.items() if project_id in k), key=lambda p: -p.weight)
+
+    def other(self, pair: Pair, project_id: str) -> Node:
+        return self.projects[pair.b if pair.a == project_id else pair.a]
+
+
+def _all(store: GraphStore, label: str) -> list[tuple[Node, int]]:
+    total = store.counts()["nodes"].get(label, 0)
+    return store.top_nodes(label, total) if total else []
+
+
+def collaboration_network(store: GraphStore) -> Network:
+    """Every project pair that collaborates, with topics, decisions and evidence in context."""
+    net = Network()
+    for node, degree in _all(store, "Project"):
+        net.projects[node.id] = node
+        net.activity[node.id] = int(degree)
+    raw: dict[tuple[str, str], Pair] = {}
+    pending = []  # (pair, evidence) resolved in one batch: one document context per document
+    for pid in net.projects:
+        for edge in store.edges(pid, ["COLLABORATES_WITH"], "out"):
+            if edge.target not in net.projects or edge.target == pid or not edge.evidence:
+                continue
+            key = pair_key(pid, edge.target)
+            pair = raw.setdefault(key, Pair(*key))
+            for t in edge.props.get("topics") or []:
+                if str(t) not in pair.edge_topics:
+                    pair.edge_topics.append(str(t))
+            pending.append((pair, edge.evidence))
+    views = queries.evidence_views(store, [ev for _, evs in pending for ev in evs])
+    by_key = {(v.doc, v.start, v.end, v.quote): v for v in views}
+    for pair, evs in pending:
+        for ev in evs:
+            v = by_key.get((ev.doc, ev.start, ev.end, ev.quote))
+            if v is not None and v not in pair.evidence:
+                pair.evidence.append(v)
+    ids_by_name: dict[str, list[str]] = {}
+    for nid, n in net.projects.items():
+        ids_by_name.setdefault(n.name, []).append(nid)
+    for d in queries.decisions(store):
+        ids = sorted({i for name in d.projects for i in ids_by_name.get(name, [])})
+        for i, a in enumerate(ids):
+            for b in ids[i + 1:]:
+                raw.setdefault(pair_key(a, b), Pair(*pair_key(a, b))).decisions.append(d)
+    for pair in raw.values():
+        pair.evidence.sort(key=lambda v: (v.date or "", v.doc, v.start), reverse=True)
+        pair.topics = _topics(pair.edge_topics, pair.decisions)
+    net.pairs = raw
+    events = [EventInfo(n.name, _s(n.props.get("cycle")), _s(n.props.get("start"))) for n, _ in _all(store, "Event")]
+    net.events = sorted(events, key=lambda e: (e.start or "9999", e.name))
+    return net
+
+
+def _s(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _topics(edge_topics: Iterable[str], decisions: Iterable[queries.DecisionView]) -> list[str]:
+    out = list(dict.fromkeys(edge_topics))
+    for d in decisions:
+        out.extend(t for t in d.topics if t not in out)
+    return out
+
+
+def filter_network(net: Network, events: Iterable[str] | None = None, kinds: Iterable[str] | None = None,
+                   min_weight: int = 1) -> Network:
+    """The network seen from some PTGs only (evidence and decisions from those events) and
+    some project kinds only; pairs left with nothing to show are dropped."""
+    wanted_events = set(events) if events else None
+    wanted_kinds = set(kinds) if kinds else None
+    projects = {i: n for i, n in net.projects.items()
+                if wanted_kinds is None or str(n.props.get("kind") or "unknown") in wanted_kinds}
+    pairs: dict[tuple[str, str], Pair] = {}
+    for key, pair in net.pairs.items():
+        if key[0] not in projects or key[1] not in projects:
+            continue
+        if wanted_events is not None:
+            evidence = [v for v in pair.evidence if v.event in wanted_events]
+            decisions = [d for d in pair.decisions if wanted_events & set(d.events)]
+            edge_topics = pair.edge_topics if evidence else []
+            pair = replace(pair, evidence=evidence, decisions=decisions, edge_topics=edge_topics,
+                           topics=_topics(edge_topics, decisions))
+            if not evidence and not decisions:
+                continue
+        if pair.weight >= min_weight:
+            pairs[key] = pair
+    return Network(projects=projects, activity=net.activity, pairs=pairs, events=net.events)
+
+
+def to_networkx(net: Network) -> nx.Graph:
+    """Linked projects as an undirected weighted graph (``weight`` = shared topics + decisions)."""
+    g = nx.Graph()
+    for pid in net.linked():
+        g.add_node(pid, name=net.projects[pid].name, activity=net.activity.get(pid, 0))
+    for (a, b), pair in net.pairs.items():
+        g.add_edge(a, b, weight=pair.weight)
+    return g
+
+
+@dataclass
+class Analytics:
+    """Communities (largest first) and per-project centrality of the network."""
+
+    communities: list[list[str]]
+    community_of: dict[str, int]
+    degree: dict[str, float]
+    betweenness: dict[str, float]
+
+
+def analyse(g: nx.Graph, seed: int = 7) -> Analytics:
+    """Louvain communities (weighted, seeded so the picture is stable) and degree /
+    betweenness centrality (betweenness treats strong links as short ones)."""
+    if g.number_of_nodes() == 0:
+        return Analytics([], {}, {}, {})
+    if g.number_of_edges():
+        found = nx.community.louvain_communities(g, weight="weight", seed=seed)
+    else:
+        found = [{n} for n in g]
+    communities = sorted((sorted(c, key=lambda n: g.nodes[n]["name"]) for c in found), key=lambda c: (-len(c), c))
+    community_of = {n: i for i, c in enumerate(communities) for n in c}
+    for _, _, data in g.edges(data=True):
+        data["distance"] = 1.0 / data["weight"]
+    return Analytics(communities, community_of, nx.degree_centrality(g),
+                     nx.betweenness_centrality(g, weight="distance", normalized=True))
+
+
+_PALETTE = ["#2f6fdb", "#e07b39", "#3a9d5d", "#b8457a", "#7a5cc4", "#c2a027", "#2aa3a3", "#8c6d4f",
+            "#d1495b", "#5b7a99"]
+
+
+def community_palette(i: int) -> str:
+    return _PALETTE[i % len(_PALETTE)]
+
+
+def cytoscape_elements(net: Network, analytics: Analytics) -> dict[str, list[dict[str, Any]]]:
+    """Elements for ``st_link_analysis``. The component's info panel writes element data
+    into HTML, so every string from a note is HTML-escaped here."""
+    esc = html.escape
+    nodes, edges = [], []
+    for pid in net.linked():
+        n = net.projects[pid]
+        c = analytics.community_of.get(pid, 0)
+        nodes.append({"data": {
+            "id": pid, "label": f"community {c + 1}", "name": esc(n.name),
+            "kind": esc(str(n.props.get("kind") or "unknown")),
+            "activity": net.activity.get(pid, 0),
+            "partners": len(net.pairs_of(pid)),
+            "size": min(90, 22 + 4 * net.activity.get(pid, 0) ** 0.5 * 3),
+        }})
+    for i, ((a, b), pair) in enumerate(sorted(net.pairs.items())):
+        edges.append({"data": {
+            "id": f"pair-{i}", "source": a, "target": b, "label": "COLLABORATES_WITH",
+            "weight": pair.weight, "width": min(12, 1 + 1.5 * pair.weight),
+            "topics": esc(", ".join(pair.topics[:6]) or "-"),
+            "decisions": len(pair.decisions), "quotes": len(pair.evidence),
+            "events": esc(", ".join(pair.events[:4]) or "-"),
+        }})
+    return {"nodes": nodes, "edges": edges}

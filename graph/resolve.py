@@ -1,0 +1,217 @@
+"""Entity resolution: one document's facts -> one :class:`DocumentGraph` whose nodes are
+the real-world entities, with ids shared across documents and stores.
+
+* projects: gazetteer canonical names ("kolla-ansible", "the Kolla team", "#kolla" -> Kolla);
+* people: full names as keys (case and diacritics folded by ``node_id``); a first
+  name alone joins the one full name in the same note that starts with it; a nick
+  joins the name it was given next to ("Paul Bourke (pbourke)") or the person the
+  store already knows under that nick (governance PTLs, earlier notes);
+* topics: canonical topics.yaml names, else the heading text;
+* sessions: one per (event, heading), so two notes about the same room meet;
+* decisions: one per (event, decision sentence).
+
+>>> idx = PeopleIndex.from_alias_table([("pbourke", "person:paul-bourke", "Person", "Paul Bourke")])
+>>> idx.lookup("PBourke")
+('person:paul-bourke', 'Paul Bourke')
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ..ingest.facts import DocumentFacts, PersonRef
+from ..ingest.gazetteer import Gazetteer
+from .model import DocumentGraph, Edge, Evidence, Node, node_id, normalize
+
+__all__ = ["PeopleIndex", "resolve_document", "resolve_people", "MAX_EVIDENCE_PER_EDGE"]
+
+MAX_EVIDENCE_PER_EDGE = 12
+
+
+@dataclass
+class PeopleIndex:
+    """Normalized alias (name, nick) -> (person node id, display name), from the store."""
+
+    by_alias: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_alias_table(cls, rows) -> "PeopleIndex":
+        idx = cls()
+        for alias, nid, label, name in rows:
+            if label == "Person":
+                idx.by_alias.setdefault(normalize(alias), (nid, name))
+        return idx
+
+    def lookup(self, alias: str) -> tuple[str, str] | None:
+        return self.by_alias.get(normalize(alias))
+
+
+def resolve_people(refs: list[PersonRef], known: PeopleIndex) -> dict[PersonRef, tuple[str, str, set[str]]]:
+    """Map each reference in one note to (node id, canonical name, aliases)."""
+    full: dict[str, str] = {}  # normalized full name -> display
+    nick_to_full: dict[str, str] = {}
+    for r in refs:
+        if r.name and len(r.name.split()) >= 2:
+            full.setdefault(normalize(r.name), r.name)
+            if r.nick:
+                nick_to_full.setdefault(normalize(r.nick), r.name)
+    first_names: dict[str, list[str]] = defaultdict(list)
+    for key, display in full.items():
+        first_names[key.split()[0]].append(display)
+
+    out: dict[PersonRef, tuple[str, str, set[str]]] = {}
+    for r in refs:
+        aliases = {x for x in (r.name, r.nick) if x}
+        display: str | None = None
+        nid: str | None = None
+        if r.name and len(r.name.split()) >= 2:
+            display = full[normalize(r.name)]
+        elif r.name:
+            matches = first_names.get(normalize(r.name), [])
+            if len(matches) == 1:
+                display = matches[0]
+            elif normalize(r.name) in nick_to_full:
+                display = nick_to_full[normalize(r.name)]
+        if display is None and r.nick:
+            display = nick_to_full.get(normalize(r.nick))
+        if display is None:
+            hit = known.lookup(r.name or r.nick or "") or (known.lookup(r.nick) if r.nick else None)
+            if hit:
+                nid, display = hit
+        if display is None:
+            display = r.name or r.nick or "?"
+        if nid is None:
+            hit = known.lookup(display)
+            nid = hit[0] if hit else node_id("Person", display)
+        out[r] = (nid, display, aliases)
+    return out
+
+
+def _decision_key(event: str | None, doc_id: str, text: str) -> str:
+    return hashlib.sha1(f"{event or doc_id}|{normalize(text)}".encode()).hexdigest()[:16]
+
+
+class _GraphBuilder:
+    def __init__(self, doc_id: str) -> None:
+        self.nodes: dict[str, Node] = {}
+        self.edges: dict[tuple[str, str, str], Edge] = {}
+        self.doc_id = doc_id
+
+    def node(self, label: str, nid: str, name: str, aliases=(), **props) -> str:
+        n = self.nodes.get(nid)
+        if n is None:
+            n = self.nodes[nid] = Node(nid, label, name, [], {})
+        for a in aliases:
+            if a and a != n.name and a not in n.aliases:
+                n.aliases.append(a)
+        n.props.update({k: v for k, v in props.items() if v is not None})
+        return nid
+
+    def edge(self, source: str, rel: str, target: str, ev: Evidence, **props) -> None:
+        if source == target:
+            return
+        e = self.edges.get((source, rel, target))
+        if e is None:
+            e = self.edges[(source, rel, target)] = Edge(source, target, rel, [], {})
+        if ev not in e.evidence and len(e.evidence) < MAX_EVIDENCE_PER_EDGE:
+            e.evidence.append(ev)
+        for k, v in props.items():
+            if isinstance(v, list):
+                cur = e.props.setdefault(k, [])
+                cur.extend(x for x in v if x not in cur)
+            elif v is not None:
+                e.props[k] = v
+
+
+def resolve_document(facts: DocumentFacts, gz: Gazetteer, known: PeopleIndex | None = None,
+                     fingerprint: str = "") -> DocumentGraph:
+    """Build the document's graph; every edge carries at least one Evidence."""
+    known = known or PeopleIndex()
+    d = facts.document
+    g = _GraphBuilder(d.id)
+    meta = d.metadata
+    g.node("Document", d.id, d.title or d.source, source=d.source, kind=d.kind, title=d.title,
+           date=meta.get("date"), author=meta.get("author"), url=meta.get("url"),
+           event=facts.event, language=facts.language)
+
+    event_id = None
+    ev_entry = gz.event(facts.event) if facts.event else None
+    if ev_entry:
+        event_id = g.node("Event", node_id("Event", ev_entry.name), ev_entry.name, **ev_entry.props)
+    date = meta.get("date") or (ev_entry.start.isoformat() if ev_entry else None)
+
+    session_ids: dict[int, str] = {}
+    for s in facts.sessions:
+        key = f"{ev_entry.name if ev_entry else d.id}::{s.title}"
+        sid = g.node("Session", node_id("Session", key), s.title, event=ev_entry.name if ev_entry else None,
+                     date=date, day=s.is_day or None)
+        session_ids[s.index] = sid
+        g.edge(d.id, "RECORDS", sid, s.evidence)
+        if event_id:
+            g.edge(sid, "PART_OF", event_id, s.evidence)
+
+    def sess(idx: int | None) -> str | None:
+        return session_ids.get(idx if idx is not None else 0) or session_ids.get(0)
+
+    def project(name: str) -> str:
+        entry = gz.project(name)
+        canonical = entry.name if entry else name
+        return g.node("Project", node_id("Project", canonical), canonical,
+                      kind=entry.kind if entry else "external")
+
+    def topic(name: str) -> str:
+        entry = gz.topic(name)
+        canonical = entry.name if entry else name
+        return g.node("Topic", node_id("Topic", canonical), canonical)
+
+    refs = [m.person for m in facts.people]
+    refs += [x.actor for x in facts.discussions if isinstance(x.actor, PersonRef)]
+    refs += [o for dec in facts.decisions for o in dec.owners] + [m.person for m in facts.memberships]
+    people = resolve_people(list(dict.fromkeys(refs)), known)
+
+    def person(ref: PersonRef) -> str:
+        nid, display, aliases = people[ref]
+        return g.node("Person", nid, display, aliases=sorted(aliases - {display}))
+
+    for m in facts.people:
+        sid = sess(m.session)
+        if sid:
+            g.edge(person(m.person), "PARTICIPATED_IN", sid, m.evidence)
+    for m in facts.projects:
+        sid = sess(m.session)
+        if sid:
+            g.edge(project(m.name), "PARTICIPATED_IN", sid, m.evidence)
+    for m in facts.topics:
+        sid = sess(m.session)
+        if sid:
+            g.edge(sid, "COVERED", topic(m.name), m.evidence)
+    for x in facts.discussions:
+        src = person(x.actor) if x.actor_label == "Person" else project(x.actor)
+        g.edge(src, "DISCUSSED", topic(x.topic), x.evidence)
+    for c in facts.collaborations:
+        a, b = sorted((project(c.projects[0]), project(c.projects[1])))
+        topic_names = [g.nodes[topic(t)].name for t in c.topics]
+        g.edge(a, "COLLABORATES_WITH", b, c.evidence, topics=topic_names)
+    for m in facts.memberships:
+        g.edge(person(m.person), "MEMBER_OF", project(m.project), m.evidence, role=m.role)
+    for dec in facts.decisions:
+        did = g.node("Decision", node_id("Decision", _decision_key(facts.event, d.id, dec.text)),
+                     dec.text[:160], text=dec.text, status=dec.status, date=date,
+                     event=ev_entry.name if ev_entry else None)
+        sid = sess(dec.session)
+        if sid:
+            g.edge(did, "MADE_IN", sid, dec.evidence)
+        for t in dec.topics:
+            g.edge(did, "ABOUT", topic(t), dec.evidence)
+        for p in dec.projects:
+            g.edge(did, "INVOLVES", project(p), dec.evidence)
+        for o in dec.owners:
+            g.edge(did, "ASSIGNED_TO", person(o), dec.evidence)
+
+    # Sessions, topics and people nobody refers to any more are not kept
+    linked = {e.source for e in g.edges.values()} | {e.target for e in g.edges.values()}
+    nodes = [n for n in g.nodes.values() if n.id in linked or n.label == "Document"]
+    graph = DocumentGraph(d.id, f"{d.hash[:48]}:{fingerprint}", nodes, list(g.edges.values()))
+    graph.check()
+    return graph

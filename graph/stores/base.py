@@ -1,0 +1,133 @@
+"""The one interface every graph store implements (embedded SQLite+networkx, Neo4j over Bolt).
+
+Semantics every store must share (checked by ``tests/test_store_contract.py``):
+
+* ``write_document(g)`` replaces document ``g.doc_id``'s whole contribution in
+  one transaction: its evidence, its per-document node/edge properties and
+  aliases go, the new ones come. An edge or node survives while any document
+  still supports it. Writing the same graph twice changes nothing.
+* Node properties are merged over supporting documents, later ``ingested_at``
+  winning on conflicts; ``aliases`` are the union. Edge ``props`` lists (such
+  as ``topics``) are unions; scalars take the latest document's value.
+* A node is supported by a document when the document's graph lists it; nodes
+  no document supports any more are deleted with their edges.
+* Names are matched case-, diacritic- and whitespace-insensitively
+  (:func:`ptgkg.graph.model.normalize`) against ``name`` and ``aliases``.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Literal
+
+from ..model import Edge, GraphExport, Node, DocumentGraph
+
+__all__ = ["GraphStore", "WriteResult", "StoreError", "PathResult", "Direction"]
+
+Direction = Literal["out", "in", "both"]
+
+
+class StoreError(Exception):
+    """A store could not be opened or written; ``str(exc)`` is one line for the user
+    (it names the store, never a password)."""
+
+
+@dataclass
+class WriteResult:
+    nodes_added: int = 0
+    edges_added: int = 0
+    nodes_removed: int = 0
+    edges_removed: int = 0
+    unchanged: bool = False
+
+
+@dataclass
+class PathResult:
+    """Alternating nodes and relationship types: nodes[i] -[types[i]]- nodes[i+1]."""
+
+    nodes: list[Node] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+
+
+class GraphStore(ABC):
+    """Abstract store. Open with :func:`ptgkg.graph.stores.open_store`."""
+
+    #: a short human description (folder path or URI without credentials)
+    location: str = ""
+    read_only: bool = False
+
+    # -- writing -------------------------------------------------------------
+    @abstractmethod
+    def document_hash(self, doc_id: str) -> str | None:
+        """The content hash stored for a document, or None if it is not stored."""
+
+    @abstractmethod
+    def write_document(self, graph: DocumentGraph) -> WriteResult:
+        """Replace one document's facts atomically (see module docstring)."""
+
+    def write_documents(self, graphs: Iterable[DocumentGraph]) -> list[WriteResult]:
+        """Write several documents; each is still its own transaction."""
+        return [self.write_document(g) for g in graphs]
+
+    @abstractmethod
+    def remove_document(self, doc_id: str) -> WriteResult:
+        """Remove one document's contribution (as if written with no facts)."""
+
+    # -- reading primitives --------------------------------------------------
+    @abstractmethod
+    def find_nodes(self, name: str, label: str | None = None, limit: int = 10) -> list[Node]:
+        """Nodes whose id equals ``name`` or whose name/alias matches it (normalized),
+        best match first (exact id, then name, then alias; ties by degree)."""
+
+    @abstractmethod
+    def get_nodes(self, ids: Iterable[str]) -> list[Node]:
+        """The nodes with these ids (missing ids are skipped), merged properties."""
+
+    @abstractmethod
+    def edges(self, node_id: str, types: Iterable[str] | None = None,
+              direction: Direction = "both") -> list[Edge]:
+        """Edges at a node with merged props and all their evidence."""
+
+    @abstractmethod
+    def search(self, text: str, limit: int = 20) -> list[tuple[Node, str]]:
+        """Nodes whose name, aliases, decision text or evidence quotes contain
+        ``text`` (case-insensitive), with the matching snippet."""
+
+    @abstractmethod
+    def top_nodes(self, label: str, limit: int = 10) -> list[tuple[Node, int]]:
+        """The most connected nodes of a label, with their degree."""
+
+    @abstractmethod
+    def shortest_path(self, source_id: str, target_id: str, max_hops: int = 6) -> PathResult | None:
+        """A shortest undirected path, ignoring Document nodes; None if there is none."""
+
+    @abstractmethod
+    def counts(self) -> dict[str, dict[str, int]]:
+        """``{"nodes": {label: n}, "edges": {type: n}}`` including zero for unused ones."""
+
+    @abstractmethod
+    def export(self) -> GraphExport:
+        """The whole graph."""
+
+    @abstractmethod
+    def document_graphs(self) -> Iterator[DocumentGraph]:
+        """Each stored document's own contribution, as it was written (per-document
+        properties and evidence), so a graph can be copied between stores."""
+
+    @abstractmethod
+    def alias_table(self, labels: Iterable[str]) -> list[tuple[str, str, str, str]]:
+        """(normalized alias, node id, label, name) for the given labels, for entity
+        resolution across documents (names, aliases and IRC nicks already stored)."""
+
+    def generation(self) -> str:
+        """Changes whenever the stored graph changes (for cache invalidation)."""
+        return ""
+
+    def close(self) -> None:
+        """Release connections."""
+
+    def __enter__(self) -> "GraphStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,661 @@
+"""The embedded store: durable in SQLite (one folder), queried from networkx in memory.
+
+Every document's contribution is kept apart (``node_support`` / ``edge_support``
+rows keyed by document), so replacing or removing a document touches only its
+own rows, in one ``BEGIN IMMEDIATE`` transaction whose cost is proportional to
+the document. The merged graph (see :mod:`.base`) is computed from those rows
+into an ``nx.MultiDiGraph`` on first read and reloaded only when the store's
+generation counter moved; this handle's own writes update it in place.
+
+SQLite runs in WAL mode, so readers keep a consistent snapshot while an ingest
+writes, and a process killed at any moment leaves every committed document
+whole (an uncommitted one is simply absent).
+
+Example
+-------
+>>> import tempfile
+>>> from ptgkg.graph.model import DocumentGraph, Node
+>>> with EmbeddedStore(tempfile.mkdtemp()) as store:
+...     doc = Node("doc:1", "Document", "Kolla notes")
+...     r = store.write_document(DocumentGraph("doc:1", "h1", [doc], []))
+...     [n.name for n in store.find_nodes("kolla notes")]
+['Kolla notes']
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+import threading
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import networkx as nx
+
+from ..model import LABELS, REL_TYPES, DocumentGraph, Edge, Evidence, GraphExport, Node, normalize
+from .base import Direction, GraphStore, PathResult, StoreError, WriteResult
+
+__all__ = ["EmbeddedStore", "STORE_FILE", "FORMAT"]
+
+STORE_FILE = "graph.sqlite"
+FORMAT = "ptgkg-embedded"
+SCHEMA_VERSION = 1
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    seq INTEGER NOT NULL,          -- ingest order: the later document wins on conflicts
+    ingested_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS node_support (
+    doc_id TEXT NOT NULL,
+    ord INTEGER NOT NULL,          -- position in the document graph (for document_graphs)
+    node_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    name TEXT NOT NULL,
+    aliases TEXT NOT NULL,         -- JSON list
+    props TEXT NOT NULL,           -- JSON object
+    PRIMARY KEY (doc_id, node_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS node_support_node ON node_support (node_id);
+CREATE TABLE IF NOT EXISTS edge_support (
+    doc_id TEXT NOT NULL,
+    ord INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    type TEXT NOT NULL,
+    target TEXT NOT NULL,
+    props TEXT NOT NULL,           -- JSON object
+    evidence TEXT NOT NULL,        -- JSON list of [doc, quote, start, end]
+    PRIMARY KEY (doc_id, source, type, target)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS edge_support_key ON edge_support (source, type, target);
+"""
+
+_EdgeKey = tuple[str, str, str]
+_NodeRow = tuple[int, str, str, str, str, str]            # ord, id, label, name, aliases, props
+_EdgeRow = tuple[int, str, str, str, str, str]            # ord, source, type, target, props, evidence
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _merge_props(target: dict[str, Any], props: dict[str, Any]) -> None:
+    """Fold one document's props into ``target``: lists union, scalars latest-wins,
+    ``None`` never erases a value another document gave."""
+    for key, value in props.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            old = target.get(key)
+            merged = list(old) if isinstance(old, list) else []
+            merged.extend(v for v in value if v not in merged)
+            target[key] = merged
+        else:
+            target[key] = value
+
+
+def _merge_node(node_id: str, rows: list[tuple[str, str, str, str]]) -> Node:
+    """rows: (label, name, aliases json, props json), oldest document first."""
+    aliases: list[str] = []
+    props: dict[str, Any] = {}
+    for _, _, aliases_json, props_json in rows:
+        aliases.extend(a for a in json.loads(aliases_json) if a not in aliases)
+        _merge_props(props, json.loads(props_json))
+    label, name = rows[-1][0], rows[-1][1]
+    return Node(node_id, label, name, aliases, props)
+
+
+def _merge_edge(key: _EdgeKey, rows: list[tuple[str, str]]) -> Edge:
+    """rows: (props json, evidence json), oldest document first."""
+    props: dict[str, Any] = {}
+    evidence: list[Evidence] = []
+    seen: set[tuple] = set()
+    for props_json, evidence_json in rows:
+        _merge_props(props, json.loads(props_json))
+        for doc, quote, start, end in json.loads(evidence_json):
+            if (doc, quote, start, end) not in seen:
+                seen.add((doc, quote, start, end))
+                evidence.append(Evidence(doc, quote, start, end))
+    return Edge(key[0], key[2], key[1], evidence, props)
+
+
+def _copy_node(n: Node) -> Node:
+    return Node(n.id, n.label, n.name, list(n.aliases),
+                {k: list(v) if isinstance(v, list) else v for k, v in n.props.items()})
+
+
+def _copy_edge(e: Edge) -> Edge:
+    return Edge(e.source, e.target, e.type, list(e.evidence),
+                {k: list(v) if isinstance(v, list) else v for k, v in e.props.items()})
+
+
+def _rows_of(graph: DocumentGraph) -> tuple[list[_NodeRow], list[_EdgeRow]]:
+    """The document graph as support rows; repeated nodes/edges within one document are merged."""
+    nodes: dict[str, tuple[str, str, list[str], dict[str, Any]]] = {}
+    for n in graph.nodes:
+        _, _, aliases, props = nodes.get(n.id, ("", "", [], {}))
+        aliases.extend(a for a in n.aliases if a not in aliases)
+        _merge_props(props, n.props)
+        nodes[n.id] = (n.label, n.name, aliases, props)
+    edges: dict[_EdgeKey, tuple[dict[str, Any], list[list[Any]]]] = {}
+    for e in graph.edges:
+        props, evidence = edges.setdefault(e.key, ({}, []))
+        _merge_props(props, e.props)
+        for ev in e.evidence:
+            item = [ev.doc, ev.quote, int(ev.start), int(ev.end)]
+            if item not in evidence:
+                evidence.append(item)
+    node_rows = [(i, nid, label, name, _dumps(aliases), _dumps(props))
+                 for i, (nid, (label, name, aliases, props)) in enumerate(nodes.items())]
+    edge_rows = [(i, s, t, d, _dumps(props), _dumps(ev))
+                 for i, ((s, t, d), (props, ev)) in enumerate(edges.items())]
+    return node_rows, edge_rows
+
+
+class EmbeddedStore(GraphStore):
+    """A graph store in one folder (``<path>/graph.sqlite``).
+
+    ``busy_timeout`` is how long a writer waits for another ingest's
+    transaction before giving up with a :class:`StoreError`.
+    """
+
+    def __init__(self, path: Path | str, read_only: bool = False, busy_timeout: float = 10.0) -> None:
+        self.path = Path(path).expanduser()
+        self.location = str(self.path)
+        self.read_only = read_only
+        self.busy_timeout = busy_timeout
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        # in-memory merged graph, valid for generation self._loaded_gen
+        self._g: nx.MultiDiGraph | None = None
+        self._loaded_gen: str | None = None
+        self._by_name: dict[str, set[str]] = {}
+        self._by_alias: dict[str, set[str]] = {}
+        self._search_index: list[tuple[int, str, str, tuple[str, ...]]] | None = None
+        self._open()
+
+    # -- opening ---------------------------------------------------------------
+    def _open(self) -> None:
+        db = self.path / STORE_FILE
+        if self.path.exists() and not self.path.is_dir():
+            raise StoreError(f"store {self.path} is not a folder")
+        if self.read_only:
+            if not db.is_file():
+                raise StoreError(f"no ptgkg store at {self.path} (no {STORE_FILE})")
+        elif not db.exists():
+            if self.path.is_dir() and any(self.path.iterdir()):
+                raise StoreError(f"{self.path} is not a ptgkg store (the folder has other files and no {STORE_FILE})")
+            try:
+                self.path.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create store {self.path}: {exc.strerror or exc}") from None
+        try:
+            if self.read_only:
+                uri = db.resolve().as_uri() + "?mode=ro"
+                conn = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout,
+                                       isolation_level=None, check_same_thread=False)
+            else:
+                conn = sqlite3.connect(db, timeout=self.busy_timeout,
+                                       isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}") from None
+        self._conn = conn
+        try:
+            with self._errors():
+                conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+                if not self.read_only:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute("PRAGMA synchronous = NORMAL")
+                    self._initialise()
+                self._check_format()
+        except BaseException:
+            conn.close()
+            self._conn = None
+            raise
+
+    def _initialise(self) -> None:
+        conn = self._conn
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone():
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            has_meta = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+            if not has_meta:  # another process may have created it while we waited
+                if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                    raise StoreError(f"{self.path} is not a ptgkg store ({STORE_FILE} holds other tables)")
+                for statement in _DDL.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.executemany("INSERT INTO meta(key, value) VALUES (?, ?)", [
+                    ("format", FORMAT), ("version", str(SCHEMA_VERSION)),
+                    ("store_id", uuid.uuid4().hex), ("generation", "0")])
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _check_format(self) -> None:
+        try:
+            rows = dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                raise StoreError(f"{self.path} is not a ptgkg store (no meta table in {STORE_FILE})") from None
+            raise
+        if rows.get("format") != FORMAT:
+            raise StoreError(f"{self.path} is not a ptgkg store (format {rows.get('format')!r})")
+        if int(rows.get("version", "0")) > SCHEMA_VERSION:
+            raise StoreError(f"store {self.path} was written by a newer ptgkg (schema {rows['version']})")
+        self._store_id = rows.get("store_id", "")
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Turn SQLite errors into one-line StoreErrors naming the store."""
+        try:
+            yield
+        except StoreError:
+            raise
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if "locked" in text or "busy" in text:
+                raise StoreError(f"store {self.path} is locked by another ingest; "
+                                 "try again when it finishes") from None
+            if "readonly" in text or "read-only" in text:
+                raise StoreError(f"store {self.path} is read-only") from None
+            raise StoreError(f"store {self.path}: {text}") from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"store {self.path} is corrupt or not a ptgkg store: {exc}") from None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError(f"store {self.path} is closed")
+        return self._conn
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    # -- generation --------------------------------------------------------------
+    def _read_gen(self, conn: sqlite3.Connection) -> str:
+        return conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0]
+
+    def generation(self) -> str:
+        with self._lock, self._errors():
+            return f"{self._store_id}:{self._read_gen(self._connection())}"
+
+    # -- writing ---------------------------------------------------------------
+    def document_hash(self, doc_id: str) -> str | None:
+        with self._lock, self._errors():
+            row = self._connection().execute(
+                "SELECT content_hash FROM documents WHERE id=?", (doc_id,)).fetchone()
+            return row[0] if row else None
+
+    def write_document(self, graph: DocumentGraph) -> WriteResult:
+        self._refuse_if_read_only()
+        graph.check()
+        node_rows, edge_rows = _rows_of(graph)
+        return self._replace(graph.doc_id, graph.content_hash, node_rows, edge_rows)
+
+    def remove_document(self, doc_id: str) -> WriteResult:
+        self._refuse_if_read_only()
+        return self._replace(doc_id, None, [], [])
+
+    def _refuse_if_read_only(self) -> None:
+        if self.read_only:
+            raise StoreError(f"store {self.path} is open read-only; it cannot be written")
+
+    def _replace(self, doc_id: str, content_hash: str | None,
+                 node_rows: list[_NodeRow], edge_rows: list[_EdgeRow]) -> WriteResult:
+        """Replace (content_hash given) or remove (None) one document's rows in one transaction."""
+        with self._lock, self._errors():
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result, refresh, gen = self._replace_in_txn(conn, doc_id, content_hash, node_rows, edge_rows)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            if refresh is not None:
+                self._apply(*refresh)
+                self._loaded_gen = gen
+            return result
+
+    def _replace_in_txn(self, conn, doc_id, content_hash, node_rows, edge_rows):
+        gen_before = self._read_gen(conn)
+        stored = conn.execute("SELECT content_hash FROM documents WHERE id=?", (doc_id,)).fetchone()
+        if stored is None and content_hash is None:
+            return WriteResult(unchanged=True), None, gen_before
+        if stored is not None and stored[0] == content_hash:
+            old_nodes = conn.execute(
+                "SELECT ord, node_id, label, name, aliases, props FROM node_support "
+                "WHERE doc_id=? ORDER BY ord", (doc_id,)).fetchall()
+            old_edges = conn.execute(
+                "SELECT ord, source, type, target, props, evidence FROM edge_support "
+                "WHERE doc_id=? ORDER BY ord", (doc_id,)).fetchall()
+            if old_nodes == node_rows and old_edges == edge_rows:
+                return WriteResult(unchanged=True), None, gen_before
+
+        old_node_ids = {r[0] for r in conn.execute(
+            "SELECT node_id FROM node_support WHERE doc_id=?", (doc_id,))}
+        old_edge_keys = set(conn.execute(
+            "SELECT source, type, target FROM edge_support WHERE doc_id=?", (doc_id,)).fetchall())
+        new_node_ids = {r[1] for r in node_rows}
+        new_edge_keys = {(r[1], r[2], r[3]) for r in edge_rows}
+
+        def node_exists(nid: str) -> bool:
+            return conn.execute("SELECT 1 FROM node_support WHERE node_id=? LIMIT 1", (nid,)).fetchone() is not None
+
+        def edge_exists(key: _EdgeKey) -> bool:
+            return conn.execute("SELECT 1 FROM edge_support WHERE source=? AND type=? AND target=? LIMIT 1",
+                                key).fetchone() is not None
+
+        nodes_added = sum(1 for n in new_node_ids - old_node_ids if not node_exists(n))
+        edges_added = sum(1 for k in new_edge_keys - old_edge_keys if not edge_exists(k))
+
+        conn.execute("DELETE FROM node_support WHERE doc_id=?", (doc_id,))
+        conn.execute("DELETE FROM edge_support WHERE doc_id=?", (doc_id,))
+        if content_hash is None:
+            conn.execute("DELETE FROM documents WHERE id=?", (doc_id,))
+        else:
+            seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM documents").fetchone()[0]
+            now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            conn.execute("INSERT INTO documents(id, content_hash, seq, ingested_at) VALUES (?, ?, ?, ?) "
+                         "ON CONFLICT(id) DO UPDATE SET content_hash=excluded.content_hash, "
+                         "seq=excluded.seq, ingested_at=excluded.ingested_at",
+                         (doc_id, content_hash, seq, now))
+            conn.executemany("INSERT INTO node_support(doc_id, ord, node_id, label, name, aliases, props) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)", [(doc_id, *r) for r in node_rows])
+            conn.executemany("INSERT INTO edge_support(doc_id, ord, source, type, target, props, evidence) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)", [(doc_id, *r) for r in edge_rows])
+
+        nodes_removed = sum(1 for n in old_node_ids - new_node_ids if not node_exists(n))
+        edges_removed = sum(1 for k in old_edge_keys - new_edge_keys if not edge_exists(k))
+        gen = str(int(gen_before) + 1)
+        conn.execute("UPDATE meta SET value=? WHERE key='generation'", (gen,))
+
+        refresh = None
+        if self._g is not None and self._loaded_gen == gen_before:
+            # this handle's cache was current: bring it forward with just the touched keys
+            touched_nodes = old_node_ids | new_node_ids
+            touched_edges = old_edge_keys | new_edge_keys
+            refresh = (self._read_nodes(conn, touched_nodes), self._read_edges(conn, touched_edges))
+        result = WriteResult(nodes_added=nodes_added, edges_added=edges_added,
+                             nodes_removed=nodes_removed, edges_removed=edges_removed)
+        return result, refresh, gen
+
+    # -- loading the merged graph ------------------------------------------------
+    def _read_nodes(self, conn, ids: Iterable[str]) -> dict[str, Node | None]:
+        out: dict[str, Node | None] = {}
+        ids = list(ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            rows = conn.execute(
+                "SELECT ns.node_id, ns.label, ns.name, ns.aliases, ns.props FROM node_support ns "
+                "JOIN documents d ON d.id = ns.doc_id "
+                f"WHERE ns.node_id IN ({','.join('?' * len(chunk))}) ORDER BY ns.node_id, d.seq", chunk)
+            for nid, group in itertools.groupby(rows, key=lambda r: r[0]):
+                out[nid] = _merge_node(nid, [r[1:] for r in group])
+            for nid in chunk:
+                out.setdefault(nid, None)
+        return out
+
+    def _read_edges(self, conn, keys: Iterable[_EdgeKey]) -> dict[_EdgeKey, Edge | None]:
+        out: dict[_EdgeKey, Edge | None] = {}
+        for key in keys:
+            rows = conn.execute(
+                "SELECT es.props, es.evidence FROM edge_support es JOIN documents d ON d.id = es.doc_id "
+                "WHERE es.source=? AND es.type=? AND es.target=? ORDER BY d.seq", key).fetchall()
+            out[key] = _merge_edge(key, rows) if rows else None
+        return out
+
+    def _ensure_loaded(self) -> nx.MultiDiGraph:
+        """The merged graph, (re)loaded when another handle or process changed the store."""
+        conn = self._connection()
+        if self._g is not None and self._read_gen(conn) == self._loaded_gen:
+            return self._g
+        conn.execute("BEGIN")  # one snapshot for the generation and all rows
+        try:
+            gen = self._read_gen(conn)
+            g = nx.MultiDiGraph()
+            self._g, self._by_name, self._by_alias, self._search_index = g, {}, {}, None
+            rows = conn.execute(
+                "SELECT ns.node_id, ns.label, ns.name, ns.aliases, ns.props FROM node_support ns "
+                "JOIN documents d ON d.id = ns.doc_id ORDER BY ns.node_id, d.seq")
+            for nid, group in itertools.groupby(rows, key=lambda r: r[0]):
+                self._put_node(_merge_node(nid, [r[1:] for r in group]))
+            rows = conn.execute(
+                "SELECT es.source, es.type, es.target, es.props, es.evidence FROM edge_support es "
+                "JOIN documents d ON d.id = es.doc_id ORDER BY es.source, es.type, es.target, d.seq")
+            for key, group in itertools.groupby(rows, key=lambda r: r[:3]):
+                edge = _merge_edge(key, [r[3:] for r in group])
+                g.add_edge(edge.source, edge.target, key=edge.type, edge=edge)
+            conn.execute("COMMIT")
+        except BaseException:
+            self._g = None
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        self._loaded_gen = gen
+        return g
+
+    def _put_node(self, node: Node) -> None:
+        g = self._g
+        if node.id in g:
+            self._unindex(g.nodes[node.id]["node"])
+            g.nodes[node.id]["node"] = node
+        else:
+            g.add_node(node.id, node=node)
+        self._by_name.setdefault(normalize(node.name), set()).add(node.id)
+        for alias in node.aliases:
+            self._by_alias.setdefault(normalize(alias), set()).add(node.id)
+
+    def _unindex(self, node: Node) -> None:
+        self._by_name.get(normalize(node.name), set()).discard(node.id)
+        for alias in node.aliases:
+            self._by_alias.get(normalize(alias), set()).discard(node.id)
+
+    def _apply(self, nodes: dict[str, Node | None], edges: dict[_EdgeKey, Edge | None]) -> None:
+        g = self._g
+        self._search_index = None
+        for node in nodes.values():
+            if node is not None:
+                self._put_node(node)
+        for (s, t, d), edge in edges.items():
+            if g.has_edge(s, d, key=t):
+                g.remove_edge(s, d, key=t)
+            if edge is not None:
+                g.add_edge(s, d, key=t, edge=edge)
+        for nid, node in nodes.items():
+            if node is None and nid in g:
+                self._unindex(g.nodes[nid]["node"])
+                g.remove_node(nid)
+
+    @contextmanager
+    def _reading(self) -> Iterator[nx.MultiDiGraph]:
+        with self._lock, self._errors():
+            yield self._ensure_loaded()
+
+    # -- reading primitives ----------------------------------------------------
+    def _node(self, g: nx.MultiDiGraph, nid: str) -> Node:
+        return g.nodes[nid]["node"]
+
+    def find_nodes(self, name: str, label: str | None = None, limit: int = 10) -> list[Node]:
+        key = normalize(name)
+        if not key:
+            return []
+        with self._reading() as g:
+            rank: dict[str, int] = {}
+            for nid in (name, name.strip()):
+                if nid in g:
+                    rank[nid] = 0
+            for nid in self._by_name.get(key, ()):
+                rank.setdefault(nid, 1)
+            for nid in self._by_alias.get(key, ()):
+                rank.setdefault(nid, 2)
+            found = [(r, nid) for nid, r in rank.items()
+                     if label is None or self._node(g, nid).label == label]
+            found.sort(key=lambda x: (x[0], -g.degree(x[1]), self._node(g, x[1]).name, x[1]))
+            return [_copy_node(self._node(g, nid)) for _, nid in found[:limit]]
+
+    def get_nodes(self, ids: Iterable[str]) -> list[Node]:
+        with self._reading() as g:
+            out, seen = [], set()
+            for nid in ids:
+                if nid in g and nid not in seen:
+                    seen.add(nid)
+                    out.append(_copy_node(self._node(g, nid)))
+            return out
+
+    def edges(self, node_id: str, types: Iterable[str] | None = None,
+              direction: Direction = "both") -> list[Edge]:
+        wanted = None if types is None else set(types)
+        with self._reading() as g:
+            if node_id not in g:
+                return []
+            found = []
+            if direction in ("out", "both"):
+                found.extend(d["edge"] for _, _, k, d in g.out_edges(node_id, keys=True, data=True)
+                             if wanted is None or k in wanted)
+            if direction in ("in", "both"):
+                found.extend(d["edge"] for _, _, k, d in g.in_edges(node_id, keys=True, data=True)
+                             if (wanted is None or k in wanted)
+                             and not (direction == "both" and d["edge"].source == node_id))  # self-loops once
+            return [_copy_edge(e) for e in sorted(found, key=lambda e: e.key)]
+
+    def _build_search_index(self, g: nx.MultiDiGraph) -> list[tuple[int, str, str, tuple[str, ...]]]:
+        """(rank, normalized text, original text, node ids) for every searchable string."""
+        index = []
+        for nid, data in g.nodes(data=True):
+            node: Node = data["node"]
+            index.append((0, normalize(node.name), node.name, (nid,)))
+            index.extend((1, normalize(a), a, (nid,)) for a in node.aliases)
+            text = node.props.get("text")
+            if isinstance(text, str) and text:
+                index.append((2, normalize(text), text, (nid,)))
+        for s, t, data in g.edges(data=True):
+            ends = tuple(n for n in (s, t) if self._node(g, n).label != "Document") or (s,)
+            for ev in data["edge"].evidence:
+                index.append((3, normalize(ev.quote), ev.quote, ends))
+        return index
+
+    def search(self, text: str, limit: int = 20) -> list[tuple[Node, str]]:
+        query = normalize(text)
+        if not query:
+            return []
+        with self._reading() as g:
+            if self._search_index is None:
+                self._search_index = self._build_search_index(g)
+            best: dict[str, tuple[int, str]] = {}
+            for rank, folded, original, ids in self._search_index:
+                if query in folded:
+                    for nid in ids:
+                        if nid not in best or rank < best[nid][0]:
+                            best[nid] = (rank, _snippet(original, folded, query))
+            ordered = sorted(best.items(), key=lambda kv: (kv[1][0], -g.degree(kv[0]),
+                                                          self._node(g, kv[0]).name, kv[0]))
+            return [(_copy_node(self._node(g, nid)), snip) for nid, (_, snip) in ordered[:limit]]
+
+    def top_nodes(self, label: str, limit: int = 10) -> list[tuple[Node, int]]:
+        with self._reading() as g:
+            found = [(self._node(g, nid), g.degree(nid)) for nid in g
+                     if self._node(g, nid).label == label]
+            found.sort(key=lambda x: (-x[1], x[0].name, x[0].id))
+            return [(_copy_node(n), d) for n, d in found[:limit]]
+
+    def shortest_path(self, source_id: str, target_id: str, max_hops: int = 6) -> PathResult | None:
+        with self._reading() as g:
+            if source_id not in g or target_id not in g:
+                return None
+            ends = {source_id, target_id}
+            view = nx.subgraph_view(
+                g.to_undirected(as_view=True),
+                filter_node=lambda n: n in ends or g.nodes[n]["node"].label != "Document")
+            try:
+                ids = nx.shortest_path(view, source_id, target_id)
+            except nx.NetworkXNoPath:
+                return None
+            if len(ids) - 1 > max_hops:
+                return None
+            types = [min(set(g.get_edge_data(a, b, default={})) | set(g.get_edge_data(b, a, default={})))
+                     for a, b in zip(ids, ids[1:])]
+            return PathResult([_copy_node(self._node(g, n)) for n in ids], types)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        with self._reading() as g:
+            nodes = dict.fromkeys(LABELS, 0)
+            for _, data in g.nodes(data=True):
+                nodes[data["node"].label] += 1
+            edges = dict.fromkeys(REL_TYPES, 0)
+            for _, _, key in g.edges(keys=True):
+                edges[key] += 1
+            return {"nodes": nodes, "edges": edges}
+
+    def export(self) -> GraphExport:
+        with self._reading() as g:
+            return GraphExport([_copy_node(d["node"]) for _, d in g.nodes(data=True)],
+                               [_copy_edge(d["edge"]) for _, _, d in g.edges(data=True)])
+
+    def document_graphs(self) -> Iterator[DocumentGraph]:
+        with self._lock, self._errors():
+            docs = self._connection().execute(
+                "SELECT id, content_hash FROM documents ORDER BY seq").fetchall()
+        for doc_id, content_hash in docs:
+            with self._lock, self._errors():
+                conn = self._connection()
+                conn.execute("BEGIN")
+                try:
+                    still = conn.execute("SELECT content_hash FROM documents WHERE id=?", (doc_id,)).fetchone()
+                    node_rows = conn.execute(
+                        "SELECT node_id, label, name, aliases, props FROM node_support "
+                        "WHERE doc_id=? ORDER BY ord", (doc_id,)).fetchall()
+                    edge_rows = conn.execute(
+                        "SELECT source, type, target, props, evidence FROM edge_support "
+                        "WHERE doc_id=? ORDER BY ord", (doc_id,)).fetchall()
+                finally:
+                    conn.execute("COMMIT")
+            if still is None:
+                continue  # removed while we iterated
+            nodes = [Node(nid, label, name, json.loads(a), json.loads(p))
+                     for nid, label, name, a, p in node_rows]
+            edges = [Edge(s, d, t, [Evidence(*ev) for ev in json.loads(evj)], json.loads(p))
+                     for s, t, d, p, evj in edge_rows]
+            yield DocumentGraph(doc_id, still[0], nodes, edges)
+
+    def alias_table(self, labels: Iterable[str]) -> list[tuple[str, str, str, str]]:
+        wanted = set(labels)
+        with self._reading() as g:
+            rows = set()
+            for _, data in g.nodes(data=True):
+                node: Node = data["node"]
+                if node.label in wanted:
+                    for text in [node.name, *node.aliases]:
+                        key = normalize(text)
+                        if key:
+                            rows.add((key, node.id, node.label, node.name))
+            return sorted(rows)
+
+    def __repr__(self) -> str:
+        return f"EmbeddedStore({self.location!r}{', read_only=True' if self.read_only else ''})"
+
+
+def _snippet(original: str, folded: str, query: str, width: int = 160) -> str:
+    """The matching text, or a window of it around the match when it is long."""
+    if len(original) <= width:
+        return original
+    at = original.casefold().find(query)
+    if at < 0:  # diacritics or spacing differ: the folded position is close enough
+        at = min(folded.find(query), len(original) - 1)
+    start = max(0, at - width // 3)
+    end = min(len(original), start + width)
+    return ("…" if start else "") + original[start:end].strip() + ("…" if end < len(original) else "")

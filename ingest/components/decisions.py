@@ -1,0 +1,101 @@
+"""``ptgkg_decisions``: sentences that record a decision, as ``doc.spans["decisions"]``
+with the span label giving its status:
+
+* ``agreed``: "we agreed", "decided", "consensus", "AGREED:", "we will";
+* ``action``: "AR:", "ACTION:", action items, "X volunteered to", "X will";
+* ``proposed``: "proposed", "suggested", "plan to";
+* ``open``: explicit non-decisions ("no clear winner", "no consensus", "TBD").
+
+When cues of several kinds meet in a sentence the most specific wins:
+open > action > agreed > proposed.
+"""
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span
+
+__all__ = ["DecisionFinder", "STATUS_ORDER", "CUES"]
+
+SPANS_KEY = "decisions"
+STATUS_ORDER = ("open", "action", "agreed", "proposed")
+
+
+def _seq(*words: str) -> list[dict]:
+    return [{"LOWER": {"IN": w.split("|")}} if "|" in w else {"LOWER": w} for w in words]
+
+
+CUES: dict[str, list[list[dict]]] = {
+    "open": [
+        _seq("no", "clear", "winner"), _seq("no", "decision|consensus|conclusion|agreement"),
+        _seq("not", "decided|agreed|settled|clear"), _seq("undecided"), _seq("unresolved"),
+        _seq("open", "question|questions|item|issue"), _seq("still", "open|unclear|undecided"),
+        _seq("tbd"), _seq("to", "be", "decided|determined|discussed"),
+        _seq("need|needs", "more", "discussion|investigation|thought"),
+        _seq("did", "not", "agree|decide"), _seq("didn't", "agree|decide"), _seq("did", "n't", "agree|decide"),
+        _seq("remains", "open|unclear"), _seq("no", "one", "volunteered"), _seq("nobody", "volunteered"),
+    ],
+    "action": [
+        _seq("ar", ":"), _seq("action", ":"), _seq("actions", ":"), _seq("action", "item|items|point"),
+        _seq("todo", ":"), _seq("ai", ":"),
+        _seq("volunteered|volunteers"), _seq("signed", "up"), _seq("will", "follow", "up"),
+        _seq("to", "follow", "up"), _seq("took", "the", "action"), _seq("will", "take", "care"),
+        _seq("will", "look", "into"), _seq("will", "work", "on"),
+    ],
+    "agreed": [
+        _seq("agreed"), _seq("agree", "on|that|to"), _seq("agreement"), _seq("decided"), _seq("decision", ":|was|is"),
+        _seq("consensus"), _seq("concluded"), _seq("conclusion", ":|was|is"), _seq("approved"),
+        _seq("we", "will"), _seq("we", "'ll"), _seq("we’ll"), _seq("we", "are", "going", "to"),
+        _seq("settled", "on"), _seq("the", "plan", "is"), _seq("going", "forward"),
+        _seq("so", "we", "agreed"), _seq("resolution", ":"),
+    ],
+    "proposed": [
+        _seq("propose|proposed|proposes|proposal"), _seq("suggested|suggests|suggestion"),
+        _seq("plan|plans|planning|planned", "to"), _seq("we", "want|would", "to|like"),
+        _seq("idea", "is"), _seq("should", "consider"),
+    ],
+}
+
+
+@Language.factory("ptgkg_decisions", requires=["token.is_sent_start", "doc.spans"], assigns=["doc.spans"])
+def make_decision_finder(nlp: Language, name: str) -> "DecisionFinder":
+    return DecisionFinder(nlp)
+
+
+class DecisionFinder:
+    def __init__(self, nlp: Language, min_tokens: int = 4, max_tokens: int = 120) -> None:
+        self.matcher = Matcher(nlp.vocab)
+        for status, patterns in CUES.items():
+            self.matcher.add(status, patterns)
+        self.min_tokens, self.max_tokens = min_tokens, max_tokens
+
+    def __call__(self, doc: Doc) -> Doc:
+        statuses: dict[int, set[str]] = {}
+        sent_of = {}
+        for sent in doc.sents:
+            for tok in sent:
+                sent_of[tok.i] = sent
+        for match_id, start, _end in self.matcher(doc):
+            sent = sent_of[start]
+            statuses.setdefault(sent.start, set()).add(doc.vocab.strings[match_id])
+        # "pbourke will ...", "Paul will ..." : a person committing to something
+        for person in doc.spans.get("people", []):
+            if person.end < len(doc) and doc[person.end].lower_ in ("will", "'ll", "volunteered", "to"):
+                sent = sent_of[person.start]
+                if doc[person.end].lower_ != "to" or person.start == sent.start or doc[person.start - 1].text in (":", "-", "*"):
+                    statuses.setdefault(sent.start, set()).add("action")
+        spans = []
+        for sent in doc.sents:
+            found = statuses.get(sent.start)
+            if not found:
+                continue
+            words = [t for t in sent if not (t.is_space or t.is_punct)]
+            if not (self.min_tokens <= len(words) <= self.max_tokens):
+                continue
+            status = next(s for s in STATUS_ORDER if s in found)
+            start, end = sent.start, sent.end
+            while end > start and doc[end - 1].is_space:
+                end -= 1
+            spans.append(Span(doc, start, end, label=status))
+        doc.spans[SPANS_KEY] = spans
+        return doc

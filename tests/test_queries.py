@@ -1,0 +1,283 @@
+"""The user questions (graph/queries.py) on a small hand-built graph over three PTGs,
+run against every store: the queries use only the store primitives."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ptgkg.graph import queries as q
+from ptgkg.graph.model import Edge
+
+from tests.test_store_contract import DocBuilder
+
+BOBCAT, CARACAL, EPOXY = "2023.2 Bobcat PTG", "2024.1 Caracal PTG", "2025.1 Epoxy PTG"
+
+
+def _common(b: DocBuilder):
+    ids = {
+        "kolla": b.node("Project", "Kolla", aliases=["kolla"], kind="team"),
+        "tripleo": b.node("Project", "TripleO", kind="team"),
+        "hc": b.node("Topic", "container health checks", aliases=["health checks"]),
+    }
+    return ids
+
+
+def bobcat_pad():
+    """Kolla's Bobcat etherpad: Alice talks a lot about health checks (long ago)."""
+    b = DocBuilder("kolla-bobcat", "Kolla Bobcat PTG", date="2023-03-28", event=BOBCAT)
+    ids = _common(b)
+    event = b.node("Event", BOBCAT, cycle="2023.2", location="virtual", start="2023-03-27", end="2023-03-31")
+    michal = b.node("Person", "Michal Nasiadka")
+    alice = b.node("Person", "Alice Old")
+    upgrades = b.node("Topic", "upgrades")
+    hc_s = b.node("Session", "Kolla: health checks", key="bobcat-kolla-hc")
+    up_s = b.node("Session", "Kolla: upgrades", key="bobcat-kolla-upgrades")
+    b.edge(michal, "MEMBER_OF", ids["kolla"], "PTL: Michal Nasiadka", role="PTL")
+    b.edge(b.doc_id, "RECORDS", hc_s, "Health checks")
+    b.edge(hc_s, "PART_OF", event, "Health checks")
+    b.edge(hc_s, "COVERED", ids["hc"], "Health checks")
+    b.edge(ids["kolla"], "PARTICIPATED_IN", hc_s, "Kolla team session on health checks")
+    b.edge(alice, "PARTICIPATED_IN", hc_s, "Alice: I wrote the first healthcheck scripts")
+    b.edge(michal, "PARTICIPATED_IN", hc_s, "Michal: let us review them next cycle")
+    b.edge(alice, "DISCUSSED", ids["hc"], "Alice: health checks should use curl",
+           "Alice: health checks must not hit the database", "Alice: add a timeout to every health check")
+    b.edge(ids["kolla"], "DISCUSSED", ids["hc"], "Kolla wants health checks in all images")
+    b.edge(b.doc_id, "RECORDS", up_s, "Upgrades")
+    b.edge(up_s, "PART_OF", event, "Upgrades")
+    b.edge(up_s, "COVERED", upgrades, "Upgrades")
+    b.edge(ids["kolla"], "PARTICIPATED_IN", up_s, "Kolla upgrade session")
+    b.edge(michal, "PARTICIPATED_IN", up_s, "Michal: skip-level upgrades need CI first")
+    decision = b.node("Decision", "Defer skip-level upgrades", key="bobcat-skip-level",
+                      text="Skip-level upgrades are deferred until CI covers them.", status="proposed")
+    b.edge(decision, "MADE_IN", up_s, "Proposal: defer skip-level upgrades")
+    b.edge(decision, "ABOUT", upgrades, "Proposal: defer skip-level upgrades")
+    b.edge(decision, "INVOLVES", ids["kolla"], "Proposal: defer skip-level upgrades")
+    return b.build()
+
+
+def epoxy_pad():
+    """Kolla's Epoxy etherpad: Bob is the current health checks person; decisions made."""
+    b = DocBuilder("kolla-epoxy", "Kolla Epoxy PTG", date="2024-10-22", event=EPOXY)
+    ids = _common(b)
+    event = b.node("Event", EPOXY, cycle="2025.1", location="virtual", start="2024-10-21", end="2024-10-25")
+    bob = b.node("Person", "Bob Newer")
+    carol = b.node("Person", "Carol Peer")
+    ghost = b.node("Person", "Ghost Writer")
+    images = b.node("Topic", "container images")
+    osup = b.node("Topic", "operating system support")
+    hc_s = b.node("Session", "Kolla: health checks", key="epoxy-kolla-hc", date="2024-10-23")
+    b.edge(b.doc_id, "RECORDS", hc_s, "Health checks and images (Wednesday)")
+    b.edge(hc_s, "PART_OF", event, "Health checks and images (Wednesday)")
+    b.edge(hc_s, "COVERED", ids["hc"], "Health checks and images (Wednesday)")
+    b.edge(hc_s, "COVERED", images, "Health checks and images (Wednesday)")
+    b.edge(ids["kolla"], "PARTICIPATED_IN", hc_s, "Kolla session with TripleO folks")
+    b.edge(ids["tripleo"], "PARTICIPATED_IN", hc_s, "Kolla session with TripleO folks")
+    b.edge(bob, "PARTICIPATED_IN", hc_s, "Bob: the health check timeouts are fixed now")
+    b.edge(carol, "PARTICIPATED_IN", hc_s, "Carol: TripleO will reuse them")
+    b.edge(bob, "DISCUSSED", ids["hc"], "Bob: health checks now report the failing dependency",
+           "Bob: health check intervals are configurable per service")
+    b.edges.append(Edge(ghost, ids["hc"], "DISCUSSED", []))  # a fact nothing supports
+    b.edge(ids["kolla"], "COLLABORATES_WITH", ids["tripleo"],
+           "Kolla and TripleO share the health check scripts", topics=["health checks"])
+    enable = b.node("Decision", "Enable health checks by default", key="epoxy-hc-default",
+                    text="Health checks will be enabled by default in Kolla images.", status="agreed")
+    b.edge(enable, "MADE_IN", hc_s, "AGREED: enable health checks by default")
+    b.edge(enable, "ABOUT", ids["hc"], "AGREED: enable health checks by default")
+    b.edge(enable, "INVOLVES", ids["kolla"], "AGREED: enable health checks by default")
+    b.edge(enable, "INVOLVES", ids["tripleo"], "AGREED: enable health checks by default")
+    b.edge(enable, "ASSIGNED_TO", bob, "ACTION bob: flip the default")
+    drop = b.node("Decision", "Drop CentOS Stream 8", key="epoxy-drop-cs8",
+                  text="CentOS Stream 8 images are dropped this cycle.", status="action")
+    b.edge(drop, "MADE_IN", hc_s, "ACTION: drop CentOS Stream 8 images")
+    b.edge(drop, "ABOUT", osup, "ACTION: drop CentOS Stream 8 images")
+    b.edge(drop, "INVOLVES", ids["kolla"], "ACTION: drop CentOS Stream 8 images")
+    return b.build()
+
+
+def tripleo_recap():
+    """An undated TripleO blog recap of Caracal, without sessions: the event gives the date."""
+    b = DocBuilder("tripleo-caracal-recap", "TripleO at the Caracal PTG", event=CARACAL, kind="html")
+    ids = _common(b)
+    b.node("Event", CARACAL, cycle="2024.1", location="virtual", start="2023-10-23", end="2023-10-27")
+    kolla_ansible = b.node("Project", "Kolla Ansible", kind="deliverable")
+    b.edge(ids["tripleo"], "COLLABORATES_WITH", ids["kolla"],
+           "TripleO builds its containers from Kolla images", topics=["container images"])
+    b.edge(ids["kolla"], "COLLABORATES_WITH", kolla_ansible,
+           "Kolla Ansible deploys what Kolla builds", topics=["deployment"])
+    retire = b.node("Decision", "Retire TripleO", key="caracal-retire-tripleo",
+                    text="TripleO is retired after this cycle.", status="agreed")
+    b.edge(retire, "INVOLVES", ids["tripleo"], "The team agreed to retire TripleO")
+    return b.build()
+
+
+@pytest.fixture
+def kg(store):
+    for g in (bobcat_pad(), epoxy_pad(), tripleo_recap()):
+        store.write_document(g)
+    return store
+
+
+def names(items):
+    return [i.node.name for i in items]
+
+
+def test_who_discussed_ranks_who_to_ask_now(kg):
+    answer = q.who_discussed(kg, "Health Checks")
+    assert answer.topic.name == "container health checks"
+    # Alice has more mentions, but two years older: Bob is who to ask now
+    assert names(answer.people) == ["Bob Newer", "Alice Old"]
+    bob, alice = answer.people
+    assert (bob.mentions, alice.mentions) == (2, 3)
+    assert bob.score > alice.score and alice.score < alice.mentions
+    assert bob.last_date == "2024-10-23" and bob.events == [EPOXY] and bob.sessions == ["Kolla: health checks"]
+    assert alice.last_date == "2023-03-28" and alice.events == [BOBCAT]
+    assert "Alice: health checks must not hit the database" in [v.quote for v in alice.evidence]
+    assert "Ghost Writer" not in names(answer.people)  # no evidence, no answer
+    assert names(answer.projects) == ["Kolla"]
+    # sessions dated by their own date, else their event's start
+    assert [s.last_date for s in answer.sessions] == ["2024-10-23", "2023-03-27"]
+    assert [d.node.name for d in answer.decisions] == ["Enable health checks by default"]
+    assert names(answer.related_topics) == ["container images"]
+    assert q.who_discussed(kg, "health").topic.name == "container health checks"  # part of a name
+    assert q.who_discussed(kg, "quantum computing") is None
+    json.dumps(answer.to_dict())
+
+
+def test_evidence_context_gives_session_event_and_date(kg):
+    views = {v.quote: v for v in q.evidence_views(kg, [
+        ev for e in kg.edges("person:michal-nasiadka") for ev in e.evidence])}
+    upgrade = views["Michal: skip-level upgrades need CI first"]
+    assert (upgrade.session, upgrade.event, upgrade.date) == ("Kolla: upgrades", BOBCAT, "2023-03-28")
+    assert upgrade.doc_title == "Kolla Bobcat PTG" and upgrade.doc_source == "notes/kolla-bobcat.txt"
+    review = views["Michal: let us review them next cycle"]
+    assert (review.session, review.session_id) == ("Kolla: health checks", "session:bobcat-kolla-hc")
+    # before the first session heading: no session, the document's event
+    ptl = views["PTL: Michal Nasiadka"]
+    assert (ptl.session, ptl.event, ptl.date) == (None, BOBCAT, "2023-03-28")
+    # the session's own date beats the document's
+    [bob] = [v for v in q.evidence_views(kg, kg.edges("person:bob-newer", ["PARTICIPATED_IN"])[0].evidence)]
+    assert (bob.session, bob.event, bob.date) == ("Kolla: health checks", EPOXY, "2024-10-23")
+    # an undated recap without sessions: the event it names dates it
+    [recap] = [e for e in kg.edges("project:kolla-ansible")]
+    [view] = q.evidence_views(kg, recap.evidence)
+    assert (view.session, view.event, view.date) == (None, CARACAL, "2023-10-23")
+
+
+def test_collaborators_merge_both_directions_with_topics_decisions_and_quotes(kg):
+    found = q.collaborators(kg, "kolla")
+    assert names_of(found) == ["TripleO", "Kolla Ansible"]
+    tripleo = found[0]
+    # the edge topics of both directions; the shared decision's topic is "health checks" already
+    assert tripleo.topics == ["health checks", "container images"]
+    assert [d.node.name for d in tripleo.decisions] == ["Enable health checks by default"]
+    quotes = {v.quote for v in tripleo.evidence}
+    assert quotes == {"Kolla and TripleO share the health check scripts",
+                      "TripleO builds its containers from Kolla images"}
+    assert set(tripleo.events) == {EPOXY, CARACAL}
+    assert found[1].topics == ["deployment"] and found[1].decisions == []
+    # from the other side too
+    assert names_of(q.collaborators(kg, "TripleO")) == ["Kolla"]
+    with pytest.raises(q.NotFound, match="no project named 'Zun'"):
+        q.collaborators(kg, "Zun")
+
+
+def names_of(collabs):
+    return [c.partner.name for c in collabs]
+
+
+def test_decisions_filters_and_order(kg):
+    every = q.decisions(kg)
+    assert len(every) == 4
+    dates = [d.date for d in every]
+    assert dates == sorted(dates, reverse=True)
+    kolla = q.decisions(kg, project="Kolla")
+    assert [d.node.name for d in kolla][-1] == "Defer skip-level upgrades"
+    assert {d.node.name for d in kolla[:2]} == {"Enable health checks by default", "Drop CentOS Stream 8"}
+    enable = next(d for d in kolla if d.status == "agreed")
+    assert enable.text == "Health checks will be enabled by default in Kolla images."
+    assert enable.sessions == ["Kolla: health checks"] and enable.events == [EPOXY]
+    assert enable.date == "2024-10-23" and enable.owners == ["Bob Newer"]
+    assert sorted(enable.projects) == ["Kolla", "TripleO"] and enable.topics == ["container health checks"]
+    assert "AGREED: enable health checks by default" in [v.quote for v in enable.evidence]
+    assert [d.node.name for d in q.decisions(kg, project="Kolla", status="action")] == ["Drop CentOS Stream 8"]
+    assert [d.node.name for d in q.decisions(kg, topic="upgrades")] == ["Defer skip-level upgrades"]
+    assert [d.node.name for d in q.decisions(kg, project="kolla", topic="health checks")] == \
+        ["Enable health checks by default"]
+    assert {d.node.name for d in q.decisions(kg, project="TripleO")} == {"Retire TripleO", "Enable health checks by default"}
+    assert q.decisions(kg, project="Kolla Ansible") == []
+    with pytest.raises(q.NotFound):
+        q.decisions(kg, topic="quantum computing")
+    with pytest.raises(ValueError, match="unknown decision status"):
+        q.decisions(kg, status="maybe")
+
+
+def test_project_profile_for_a_newcomer(kg):
+    prof = q.profile(kg, "KOLLA")
+    assert prof.label == "Project" and prof.kind == "team"
+    # Michal: PTL, in both Kolla-only Bobcat sessions (older). Bob: owns the newest decision,
+    # in the Epoxy session Kolla shares with TripleO (which counts half). Carol was only in
+    # that shared session, Alice in one Kolla-only session a cycle and a half earlier.
+    assert names(prof.people) == ["Michal Nasiadka", "Bob Newer", "Alice Old", "Carol Peer"]
+    assert "Ghost Writer" not in names(prof.people)
+    michal = prof.people[0]
+    assert michal.roles == ["PTL"]
+    assert {"container health checks", "container images", "upgrades"} <= set(names(prof.topics))
+    hc = next(t for t in prof.topics if t.node.name == "container health checks")
+    assert set(hc.events) == {EPOXY, BOBCAT}
+    assert [d.node.name for d in prof.decisions][-1] == "Defer skip-level upgrades"
+    assert names_of(prof.collaborators) == ["TripleO", "Kolla Ansible"]
+    assert "container images" in prof.collaborators[0].topics
+    assert "TripleO" in names(prof.projects)
+    assert names(prof.events) == [EPOXY, BOBCAT]
+    assert [s.last_date for s in prof.sessions] == sorted((s.last_date for s in prof.sessions), reverse=True)
+    # the notes to read first hold the most evidence about Kolla
+    assert names(prof.documents)[0] == "Kolla Bobcat PTG"
+    assert set(names(prof.documents)) == {"Kolla Bobcat PTG", "Kolla Epoxy PTG", "TripleO at the Caracal PTG"}
+    json.dumps(prof.to_dict())
+
+
+def test_person_and_topic_profiles(kg):
+    bob = q.profile(kg, "bob newer")
+    assert bob.label == "Person"
+    assert set(names(bob.projects)) == {"Kolla", "TripleO"}
+    assert names(bob.topics) == ["container health checks"]
+    assert [d.node.name for d in bob.decisions] == ["Enable health checks by default"]
+    assert names(bob.sessions) == ["Kolla: health checks"] and names(bob.events) == [EPOXY]
+    assert names_of(bob.collaborators) == ["Carol Peer"]
+    assert bob.collaborators[0].topics == ["container health checks", "container images"]
+    michal = q.profile(kg, "Michal Nasiadka")
+    assert names(michal.projects) == ["Kolla"] and michal.projects[0].roles == ["PTL"]
+    assert names_of(michal.collaborators) == ["Alice Old"]
+    topic = q.profile(kg, "health checks")
+    assert topic.label == "Topic" and names(topic.people) == ["Bob Newer", "Alice Old"]
+    event = q.profile(kg, EPOXY)
+    assert event.label == "Event" and names(event.sessions) == ["Kolla: health checks"]
+    assert q.profile(kg, "nobody at all") is None
+
+
+def test_path_search_neighbourhood_and_overview(kg):
+    found = q.path(kg, "Alice Old", "TripleO")
+    assert found.nodes[0].name == "Alice Old" and found.nodes[-1].name == "TripleO"
+    assert len(found.evidence) == len(found.types) and all(found.evidence)
+    assert q.path(kg, "Alice Old", "nobody at all") is None
+    json.dumps(found.to_dict())
+
+    hits = q.search(kg, "by default")
+    assert "Enable health checks by default" in [h.node.name for h in hits]
+    assert all("by default" in snippet.lower() for _, snippet in hits)
+
+    around = q.neighbourhood(kg, "Kolla")
+    ids = {n.id for n in around.nodes}
+    assert {"project:kolla", "project:tripleo", "project:kolla-ansible"} <= ids
+    assert all(n.label != "Document" for n in around.nodes)
+    assert all(e.source in ids and e.target in ids and e.evidence for e in around.edges)
+    assert len(q.neighbourhood(kg, "Kolla", depth=2, limit=5).nodes) == 5
+    assert q.neighbourhood(kg, "nobody at all").nodes == []
+
+    view = q.overview(kg)
+    assert [e.node.name for e in view.events] == [BOBCAT, CARACAL, EPOXY]
+    assert [(e.sessions, e.documents) for e in view.events] == [(2, 1), (0, 0), (1, 1)]
+    assert view.top_projects[0].node.name == "Kolla"
+    assert view.counts["nodes"]["Decision"] == 4
+    json.dumps(view.to_dict())
