@@ -9,20 +9,13 @@ links are built here with :func:`page_url`, their query values percent-encoded.
 The store is opened once per location, read-only (``st.cache_resource``); query
 answers are cached with ``st.cache_data`` keyed on ``store.generation()``, so an
 ingest (from the CLI or the ingest page) invalidates them.
-
->>> md_escape("<script>alert(1)</script> [x](javascript:alert(1))")
-'\\\\<script\\\\>alert\\\\(1\\\\)\\\\</script\\\\> \\\\[x\\\\]\\\\(javascript\\\\:alert\\\\(1\\\\)\\\\)'
->>> page_url("person", name="Paul Bourke")
-'person?name=Paul%20Bourke'
 """
 from __future__ import annotations
 
 import importlib
 import os
 import re
-import string
 from typing import Any, Callable, Iterable
-from urllib.parse import quote
 
 import streamlit as st
 from pydantic import SecretStr
@@ -31,6 +24,8 @@ from ptgkg.config import Settings
 from ptgkg.graph import queries
 from ptgkg.graph.model import Node
 from ptgkg.graph.stores import GraphStore, StoreError, is_bolt_uri, open_store
+
+from .safe import md_escape, one_line, page_url
 
 __all__ = [
     "PAGES", "LABEL_PAGE", "md_escape", "one_line", "page_url", "page_file", "settings",
@@ -51,33 +46,6 @@ PAGES = {
 }
 #: which page shows a node of each label (by its ``name`` query parameter)
 LABEL_PAGE = {"Project": "project", "Person": "person", "Topic": "topic"}
-
-_MD_SPECIALS = set(string.punctuation)
-
-
-def md_escape(text: Any) -> str:
-    """Backslash-escape every ASCII punctuation character, so Markdown (links, emphasis,
-    Streamlit's ``:color[...]`` directives, ``$math$``) and HTML in ``text`` show as typed.
-
-    Newlines become spaces: the result is always one inline run of text.
-    """
-    flat = one_line(text)
-    return "".join("\\" + c if c in _MD_SPECIALS else c for c in flat)
-
-
-def one_line(text: Any, limit: int | None = None) -> str:
-    """``text`` with runs of whitespace folded to one space (cut to ``limit`` chars)."""
-    flat = re.sub(r"\s+", " ", str(text if text is not None else "")).strip()
-    if limit and len(flat) > limit:
-        flat = flat[: limit - 1].rstrip() + "…"
-    return flat
-
-
-def page_url(page: str, **params: str | None) -> str:
-    """A relative deep link (``project?name=Kolla``); works under any base URL path."""
-    query = "&".join(f"{quote(k, safe='')}={quote(str(v), safe='')}"
-                     for k, v in params.items() if v not in (None, ""))
-    return page + (f"?{query}" if query else "")
 
 
 def page_file(page: str) -> str:

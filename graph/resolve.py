@@ -47,10 +47,34 @@ class PeopleIndex:
         return self.by_alias.get(normalize(alias))
 
 
-def resolve_people(refs: list[PersonRef], known: PeopleIndex) -> dict[PersonRef, tuple[str, str, set[str]]]:
-    """Map each reference in one note to (node id, canonical name, aliases)."""
+def nick_candidates(full_name: str) -> set[str]:
+    """The nicks OpenStack contributors usually derive from their name.
+
+    >>> sorted(nick_candidates("Eduardo Gonzalez"))[:4]
+    ['e-gonzalez', 'e_gonzalez', 'edu', 'eduardo']
+    >>> "egonzalez" in nick_candidates("Eduardo Gonzalez")
+    True
+    """
+    parts = [p for p in normalize(full_name).replace("-", " ").split() if p.isalpha()]
+    if len(parts) < 2:
+        return set()
+    first, last = parts[0], parts[-1]
+    out = {first + last, first[0] + last, first + last[0], last + first[0], last, first,
+           f"{first}.{last}", f"{first}_{last}", f"{first}-{last}", f"{first[0]}_{last}", f"{first[0]}-{last}",
+           first[:3]}
+    return {x for x in out if len(x) >= 3}
+
+
+def resolve_people(refs: list[PersonRef], known: PeopleIndex,
+                   named: tuple[str, ...] = ()) -> dict[PersonRef, tuple[str, str, set[str]]]:
+    """Map each reference in one note to (node id, canonical name, aliases).
+
+    ``named`` are further full names the note gives outside its text (its author)."""
     full: dict[str, str] = {}  # normalized full name -> display
     nick_to_full: dict[str, str] = {}
+    for name in named:
+        if name and len(name.split()) >= 2:
+            full.setdefault(normalize(name), name)
     for r in refs:
         if r.name and len(r.name.split()) >= 2:
             full.setdefault(normalize(r.name), r.name)
@@ -75,6 +99,12 @@ def resolve_people(refs: list[PersonRef], known: PeopleIndex) -> dict[PersonRef,
                 display = nick_to_full[normalize(r.name)]
         if display is None and r.nick:
             display = nick_to_full.get(normalize(r.nick))
+        if display is None and (r.nick or r.name) and not (r.name and len(r.name.split()) > 1):
+            # "egonzalez" next to "Eduardo Gonzalez": the usual nick shapes, if exactly one fits
+            key = normalize(r.nick or r.name).replace(" ", "")
+            fits = [d for k, d in full.items() if key in nick_candidates(d) and key not in (k.split()[0],)]
+            if len(fits) == 1 and not known.lookup(key):
+                display = fits[0]
         if display is None:
             hit = known.lookup(r.name or r.nick or "") or (known.lookup(r.nick) if r.nick else None)
             if hit:
@@ -154,10 +184,12 @@ def resolve_document(facts: DocumentFacts, gz: Gazetteer, known: PeopleIndex | N
     def sess(idx: int | None) -> str | None:
         return session_ids.get(idx if idx is not None else 0) or session_ids.get(0)
 
-    def project(name: str) -> str:
+    def project(name: str, surface: str = "") -> str:
         entry = gz.project(name)
         canonical = entry.name if entry else name
-        return g.node("Project", node_id("Project", canonical), canonical,
+        # deliverable names and spellings as written stay findable as aliases
+        aliases = [surface] if surface and normalize(surface) != normalize(canonical) else []
+        return g.node("Project", node_id("Project", canonical), canonical, aliases=aliases,
                       kind=entry.kind if entry else "external")
 
     def topic(name: str) -> str:
@@ -168,7 +200,7 @@ def resolve_document(facts: DocumentFacts, gz: Gazetteer, known: PeopleIndex | N
     refs = [m.person for m in facts.people]
     refs += [x.actor for x in facts.discussions if isinstance(x.actor, PersonRef)]
     refs += [o for dec in facts.decisions for o in dec.owners] + [m.person for m in facts.memberships]
-    people = resolve_people(list(dict.fromkeys(refs)), known)
+    people = resolve_people(list(dict.fromkeys(refs)), known, (str(meta.get("author") or ""),))
 
     def person(ref: PersonRef) -> str:
         nid, display, aliases = people[ref]
@@ -181,7 +213,7 @@ def resolve_document(facts: DocumentFacts, gz: Gazetteer, known: PeopleIndex | N
     for m in facts.projects:
         sid = sess(m.session)
         if sid:
-            g.edge(project(m.name), "PARTICIPATED_IN", sid, m.evidence)
+            g.edge(project(m.name, m.surface), "PARTICIPATED_IN", sid, m.evidence)
     for m in facts.topics:
         sid = sess(m.session)
         if sid:

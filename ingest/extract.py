@@ -65,6 +65,7 @@ def _evidence(document: Document, start: int, end: int) -> Evidence:
 
 
 def _heading_title(title: str) -> str:
+    title = re.sub(r"(?:^|\s)#[\w.-]+", " ", title)  # ptgbot hashtags such as #kolla
     t = re.sub(r"^\s*(?:\d+[.)]|[ivx]+\.|topic\s*[:\-])\s*", "", title.strip(), flags=re.I)
     return t.strip(" :-–—*#\t")
 
@@ -209,8 +210,12 @@ def extract_facts(doc: Doc, gz: Gazetteer) -> DocumentFacts:
     sent_people: dict[int, list[PersonRef]] = {}
     for ent in doc.ents:
         if ent.label_ == "PROJECT" and ent.ent_id_:
+            entry = gz.project(ent.ent_id_)
+            if entry is not None and not entry.is_project:
+                continue
             k = sents.index(ent.start)
-            facts.projects.append(ProjectMention(ent.ent_id_, session(ent.start), sents.evidence(k)))
+            surface = ent.text.lstrip("#")
+            facts.projects.append(ProjectMention(ent.ent_id_, session(ent.start), sents.evidence(k), surface))
             sent_projects.setdefault(k, [])
             if ent.ent_id_ not in sent_projects[k]:
                 sent_projects[k].append(ent.ent_id_)

@@ -50,6 +50,7 @@ class ProjectMention:
     name: str  # canonical gazetteer name
     session: int | None
     evidence: Evidence
+    surface: str = ""  # as written ("kolla-ansible"), kept as an alias
 
 
 @dataclass

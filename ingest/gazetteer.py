@@ -20,7 +20,7 @@ import yaml
 from ..config import Settings, get_settings
 from ..graph.model import normalize
 
-__all__ = ["ProjectEntry", "EventEntry", "TopicEntry", "Gazetteer", "load_gazetteer", "AMBIGUOUS_WORDS"]
+__all__ = ["ProjectEntry", "NOT_PROJECTS", "EventEntry", "TopicEntry", "Gazetteer", "load_gazetteer", "AMBIGUOUS_WORDS"]
 
 # Project names that are also ordinary English words (or common tool words):
 # matched only when capitalised as in prose about the project ("Heat", "Glance"),
@@ -30,7 +30,7 @@ heat designate placement watcher ironic swift glance cinder horizon keystone ral
 trove mistral storyboard documentation docs infrastructure infra requirements security
 release management telemetry magnum sahara manila zun cyborg venus skyline adjutant
 congress searchlight solum tacker octavia blazar masakari vitrage zaqar murano senlin
-karbor tricircle puppet chef ansible helm charms python docker zuul winstun loci
+karbor tricircle chef ansible helm charms python docker zuul winstun loci
 quality assurance i18n translation board oslo kolla aodh panko monasca nova neutron
 release cloudkitty storlets sunbeam openstacksdk election elections tc rbac api
 """.split())
@@ -41,6 +41,14 @@ keystone cinder octavia zaqar vitrage masakari blazar tacker murano senlin karbo
 tricircle zun cyborg skyline adjutant ironic
 """.split())
 
+# Known to the gazetteer (so NER never takes them for people) but not projects a PTG
+# note is about: languages, operating systems, collaboration tools, organisations.
+NOT_PROJECTS = frozenset([
+    "python", "linux", "centos", "fedora", "debian", "ubuntu", "rhel", "opensuse", "rocky linux",
+    "etherpad", "gerrit", "github", "launchpad", "pypi", "opendev", "storyboard", "sphinx", "tox", "irc",
+    "openstack", "openinfra foundation", "openstack foundation",
+])
+
 
 @dataclass(frozen=True)
 class ProjectEntry:
@@ -50,6 +58,12 @@ class ProjectEntry:
     description: str = ""
     retired: bool = False
     team: str | None = None
+    match_case: bool = False  # an everyday word ("Placement", "Swift"): match as written only
+
+    @property
+    def is_project(self) -> bool:
+        """False for tools, languages and distributions (see NOT_PROJECTS)."""
+        return normalize(self.name) not in NOT_PROJECTS
 
 
 @dataclass(frozen=True)
@@ -139,7 +153,8 @@ def load_gazetteer(projects_path: str, events_path: str, topics_path: str) -> Ga
 
     projects = [
         ProjectEntry(str(d["name"]), str(d.get("kind", "team")), tuple(str(a) for a in d.get("aliases") or ()),
-                     str(d.get("description") or ""), bool(d.get("retired", False)), d.get("team"))
+                     str(d.get("description") or ""), bool(d.get("retired", False)), d.get("team"),
+                     bool(d.get("match_case", False)))
         for d in read(projects_path, "projects")
     ]
     events = [

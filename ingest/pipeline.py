@@ -6,7 +6,7 @@ faster than the bare model. Rule components come from the gazetteer in ``data/``
 
 >>> nlp = build_nlp()                                   # doctest: +SKIP
 >>> nlp.pipe_names                                      # doctest: +SKIP
-['ptgkg_line_sentences', 'ptgkg_language', 'ptgkg_project_ruler', 'ptgkg_event_ruler', 'ptgkg_topics', 'ner', 'ptgkg_people', 'ptgkg_decisions', 'ptgkg_sessions']
+['ptgkg_line_sentences', 'ptgkg_language', 'ptgkg_project_ruler', 'ptgkg_event_ruler', 'ptgkg_topics', 'ner', 'ptgkg_people', 'ptgkg_sessions', 'ptgkg_decisions']
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ __all__ = ["build_nlp", "load_model", "annotate", "PIPELINE", "pipeline_fingerpr
 # (component name, factory) in order; "ner" is the statistical model's own.
 PIPELINE = (
     "ptgkg_line_sentences", "ptgkg_language", "ptgkg_project_ruler", "ptgkg_event_ruler",
-    "ptgkg_topics", "ner", "ptgkg_people", "ptgkg_decisions", "ptgkg_sessions",
+    "ptgkg_topics", "ner", "ptgkg_people", "ptgkg_sessions", "ptgkg_decisions",
 )
 _MODEL_UNUSED = ["tok2vec", "tagger", "parser", "attribute_ruler", "senter"]
 

@@ -8,8 +8,14 @@ with the span label giving its status:
 
 When cues of several kinds meet in a sentence the most specific wins:
 open > action > agreed > proposed.
+
+Two list forms carry their cue on another line: the items after a cue line
+ending in a colon ("Finally we decided to:"), and every line of a session whose
+heading says what it holds ("Action items", "Decisions", "Queens priorities").
 """
 from __future__ import annotations
+
+import re
 
 from spacy.language import Language
 from spacy.matcher import Matcher
@@ -57,6 +63,23 @@ CUES: dict[str, list[list[dict]]] = {
 }
 
 
+_HEADING_STATUS = (
+    (re.compile(r"\b(action items?|actions|next steps|todo|to-?dos|work ?items|assignments)\b", re.I), "action"),
+    (re.compile(r"\b(decisions?|agreed|agreements?|outcomes?|conclusions?|resolutions?|priorities)\b", re.I), "agreed"),
+    (re.compile(r"\b(open questions?|open items|unresolved|undecided)\b", re.I), "open"),
+)
+
+
+def heading_status(title: str) -> str | None:
+    """>>> heading_status("Action items"), heading_status("Essential Priorities"), heading_status("CI")
+    ('action', 'agreed', None)
+    """
+    for pattern, status in _HEADING_STATUS:
+        if pattern.search(title) and len(title) < 60:
+            return status
+    return None
+
+
 @Language.factory("ptgkg_decisions", requires=["token.is_sent_start", "doc.spans"], assigns=["doc.spans"])
 def make_decision_finder(nlp: Language, name: str) -> "DecisionFinder":
     return DecisionFinder(nlp)
@@ -84,8 +107,37 @@ class DecisionFinder:
                 sent = sent_of[person.start]
                 if doc[person.end].lower_ != "to" or person.start == sent.start or doc[person.start - 1].text in (":", "-", "*"):
                     statuses.setdefault(sent.start, set()).add("action")
+        sents = list(doc.sents)
+        # items of a list introduced by a cue line ending in ":" take its status
+        for k, sent in enumerate(sents):
+            found = statuses.get(sent.start)
+            if not found or not sent.text.rstrip().endswith(":"):
+                continue
+            status = next(s for s in STATUS_ORDER if s in found)
+            blank_seen = 0
+            for nxt in sents[k + 1:]:
+                gap = doc.text[sents[k].end_char:nxt.start_char] if nxt is sents[k + 1] else ""
+                between = doc.text[nxt.start_char - 2:nxt.start_char] if nxt.start_char >= 2 else ""
+                if "\n\n" in between or "\n\n" in gap:
+                    blank_seen += 1
+                    if blank_seen > 1 or nxt is not sents[k + 1]:
+                        break
+                if nxt.start > sent.end + 400 or self._is_heading(doc, nxt):
+                    break
+                statuses.setdefault(nxt.start, set()).add(status)
+        # sessions whose heading says they hold decisions or action items
+        for session in doc.spans.get("sessions", []):
+            status = heading_status(session.kb_id_ or "")
+            if status is None:
+                continue
+            for sent in sents:
+                if session.start < sent.start < session.end and sent.start != session.start:
+                    if "|" in sent.text and re.search(r"\b(priority|contacts?|owners?|champions?)\b", sent.text, re.I) \
+                            and sent.text.count("|") >= 1 and len(sent.text) < 120 and not statuses.get(sent.start):
+                        continue  # a table header row
+                    statuses.setdefault(sent.start, set()).add(status)
         spans = []
-        for sent in doc.sents:
+        for sent in sents:
             found = statuses.get(sent.start)
             if not found:
                 continue
@@ -99,3 +151,7 @@ class DecisionFinder:
             spans.append(Span(doc, start, end, label=status))
         doc.spans[SPANS_KEY] = spans
         return doc
+
+    @staticmethod
+    def _is_heading(doc: Doc, sent: Span) -> bool:
+        return any(s.start == sent.start for s in doc.spans.get("sessions", []))

@@ -127,16 +127,31 @@ class PeopleFinder:
                     span = self._clean_person(ent)
                     if span is not None:
                         found.append(span)
-        # "Full Name (nick)": attach the nick to the name
+        # "Full Name (nick)": attach the nick to the name; two or three capitalised
+        # words before a nick in parentheses are a name whatever NER thought
         nick_of: dict[int, str] = {}
         for match_id, start, end in self.matcher(doc):
             rule = doc.vocab.strings[match_id]
-            if rule == "PAREN_NICK":
-                nick = doc[start + 1].text
-                before = [p for p in found if p.end == start]
-                if before and looks_like_nick(nick, self.english):
-                    nick_of[before[0].start] = nick
+            if rule != "PAREN_NICK" or not looks_like_nick(doc[start + 1].text, self.english):
+                continue
+            nick = doc[start + 1].text
+            before = [p for p in found if p.end == start]
+            if not before and not foreign:
+                k = start
+                while k > 0 and start - k < 3 and doc[k - 1].is_title and not doc[k - 1].ent_type_ in ("PROJECT", "PTG", "CYCLE") \
+                        and "\n" not in doc[k - 1].text and doc[k - 1].lower_ not in _NOT_NAMES:
+                    k -= 1
+                if start - k >= 2:
+                    span = Span(doc, k, start, label="PERSON")
+                    found = [p for p in found if p.end <= k or p.start >= start] + [span]
+                    before = [span]
+            if before:
+                nick_of[before[0].start] = nick
         doc_nicks = {n.lower() for n in nick_of.values()} | self.known_nicks
+        # a lone capitalised word is a name only if it is not an English word, or it is
+        # the first name of someone this note names in full ("Lajos" after "Lajos Katona")
+        first_names = {p[0].lower_ for p in found if len(p) > 1}
+        found = [p for p in found if len(p) > 1 or p[0].lower_ in first_names or p[0].lower_ not in self.english]
         people = [Span(doc, p.start, p.end, label="PERSON", kb_id=nick_of.get(p.start, "")) for p in found]
         taken = {i for p in people for i in range(p.start, p.end)}
         nick_spans: list[Span] = []
@@ -175,6 +190,41 @@ class PeopleFinder:
                             k += 1
                             continue
                         break
+        # tables with an owner column: "Priority | Primary Contacts" then "Rescue mode | rloo, stendulker"
+        owner_col = None
+        for sent in doc.sents:
+            line = sent.text.strip()
+            if "|" not in line:
+                owner_col = None
+                continue
+            cells = [c.strip() for c in line.split("|")]
+            header = [k for k, c in enumerate(cells) if set(re.findall(r"[a-z]+", c.lower())) & _OWNER_CUES]
+            if header and len(line) < 200:
+                owner_col = header[0]
+                continue
+            if owner_col is None or owner_col >= len(cells):
+                continue
+            # char range of the owner cell inside this sentence
+            offset = sent.start_char + len(sent.text) - len(sent.text.lstrip())
+            pos = 0
+            for k, cell in enumerate(line.split("|")):
+                if k == owner_col:
+                    span = doc.char_span(offset + pos, offset + pos + len(cell), alignment_mode="contract")
+                    if span is not None:
+                        for tok in span:
+                            if tok.text not in (",", "/", "and", "&") and not any(p.start <= tok.i < p.end for p in people):
+                                add_nick(tok.i)
+                    break
+                pos += len(cell) + 1
+        # attendee lists: a nick alone on its line under "Attendees" / "Please add your name"
+        for session in doc.spans.get("sessions", []):
+            if not re.search(r"\b(attendees?|attendance|participants|present|add your (name|nick)|who is here|roll ?call)\b",
+                             session.kb_id_ or "", re.I):
+                continue
+            for sent in doc[session.start:session.end].sents:
+                words = [t for t in sent if not (t.is_space or t.is_punct)]
+                if len(words) == 1:
+                    add_nick(words[0].i)
         # known nicks anywhere (store-known or defined earlier in this note)
         for tok in doc:
             if tok.lower_ in doc_nicks and tok.i not in taken and not tok.is_stop:

@@ -40,15 +40,15 @@ def project_patterns(nlp: Language, gazetteer: Gazetteer) -> list[dict]:
             words = [t.text for t in nlp.make_doc(form)]
             if not words:
                 continue
-            if _is_ambiguous(form):
+            if entry.match_case or _is_ambiguous(form):
                 # as written, and capitalised ("Heat", "Release Management")
                 for variant in {tuple(words), tuple(w[:1].upper() + w[1:] for w in words)}:
                     add([{"ORTH": w} for w in variant], entry.name)
                 lower = [{"LOWER": w.lower()} for w in words]
                 add([{"ORTH": "#"}] + lower, entry.name)
                 add([{"LOWER": "the"}] + lower + [{"LOWER": {"IN": ["team", "project", "cores", "sig"]}}], entry.name)
-            elif len(form) <= 2:
-                add([{"ORTH": w} for w in words], entry.name)  # "TC", "QA": upper case only
+            elif len(form) <= 2 or form.isupper() or (len(form) <= 4 and any(c.isdigit() for c in form)):
+                add([{"ORTH": w} for w in words], entry.name)  # "TC", "OSA", "K8s": as written only
             else:
                 add([{"LOWER": w.lower()} for w in words], entry.name)
                 add([{"ORTH": "#"}] + [{"LOWER": w.lower()} for w in words], entry.name)

@@ -197,17 +197,19 @@ def rst_to_plain(text: str) -> str:
             line = s[2:]
         if s.endswith("::"):
             line = line.rstrip()[:-1] if not s == "::" else ""
-        line = _LINK.sub(r"\1", line)
-        line = _ROLE.sub(_role_text, line)
-        line = re.sub(r"`([^`]+)`__?", r"\1", line)
-        line = re.sub(r"``([^`]+)``", r"\1", line)
-        line = re.sub(r"\*\*([^*]+)\*\*", r"\1", line)
-        line = re.sub(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])", r"\1", line)
-        line = re.sub(r"\|([\w -]+)\|_?", r"\1", line)
-        line = re.sub(r"\s*\[(?:#\w*|\d+|\*)\]_", "", line)
         out.append(line)
         i += 1
-    return "\n".join(out)
+    # inline markup may wrap over lines, so it is removed from the whole text
+    text = "\n".join(out)
+    text = _LINK.sub(r"\1", text)
+    text = _ROLE.sub(_role_text, text)
+    text = re.sub(r"``([^`]+)``", r"\1", text)
+    text = re.sub(r"`([^`]+)`_{0,2}", r"\1", text)
+    text = re.sub(r"\*\*([^*]+)\*\*", r"\1", text)
+    text = re.sub(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])", r"\1", text)
+    text = re.sub(r"\|([\w -]+)\|_?", r"\1", text)
+    text = re.sub(r"\b(\w+)_\b", r"\1", text)
+    return re.sub(r"\s*\[(?:#\w*|\d+|\*)\]_", "", text)
 
 
 class RstReader(Reader):

@@ -288,7 +288,7 @@ def _belongs(source: str, path: Path) -> bool:
 
 def extract_ours(paths: Sequence[Path], settings=None) -> dict[Path, Extraction]:
     """Run ptgkg's pipeline once over all paths; one merged Extraction per path."""
-    from ptgkg.graph.model import DocumentGraph
+    from ptgkg.graph.model import DocumentGraph, Node
     from ptgkg.pipeline import document_graphs
 
     merged: dict[Path, tuple[list, list, list[str]]] = {p: ([], [], []) for p in paths}
@@ -302,7 +302,15 @@ def extract_ours(paths: Sequence[Path], settings=None) -> dict[Path, Extraction]
                 break
     out = {}
     for p, (nodes, edges, texts) in merged.items():
-        g = DocumentGraph(doc_id=str(p), content_hash="", nodes=nodes, edges=edges)
+        # A file holding several documents (an mbox) yields one graph per message; node ids
+        # are deterministic, so the same id in two messages is one entity, as in the store.
+        by_id: dict[str, Any] = {}
+        for n in nodes:
+            if n.id in by_id:
+                by_id[n.id].aliases = sorted(set(by_id[n.id].aliases) | set(n.aliases))
+            else:
+                by_id[n.id] = Node(n.id, n.label, n.name, list(n.aliases), dict(n.props))
+        g = DocumentGraph(doc_id=str(p), content_hash="", nodes=list(by_id.values()), edges=edges)
         out[p] = extraction_from_graph(g, "\n\n".join(texts))
     return out
 

@@ -1,0 +1,142 @@
+"""Collaboration (``/collaboration``): the project-to-project network. Nodes are sized by
+activity and coloured by community, links weighted by shared topics and decisions;
+clicking a node or a link shows its evidence. Filters by PTG and project kind,
+centrality, communities, and a shortest path between any two entities."""
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import streamlit as st
+from st_link_analysis import EdgeStyle, Event, NodeStyle, st_link_analysis
+
+from ptgkg.dashboard.common import (cached, entity_link, md_escape, one_line, param, require_store, set_param,
+                                    show_evidence)
+from ptgkg.dashboard.network import analyse, community_palette, cytoscape_elements, filter_network, to_networkx
+
+
+class _DataStyle:
+    """A raw Cytoscape style rule (the component's NodeStyle/EdgeStyle cannot map sizes)."""
+
+    def __init__(self, selector: str, style: dict) -> None:
+        self.selector, self.style = selector, style
+
+    def dump(self) -> dict:
+        return {"selector": self.selector, "style": self.style}
+
+
+require_store()
+st.title("How projects work together")
+st.caption("Projects are linked when the notes say they work together or a decision involves both. "
+           "Bigger nodes are more active projects; thicker links share more topics and decisions. "
+           "Click a node or a link to see the evidence.")
+
+net = cached("collaboration_network")
+by_label = {e.label: e.name for e in net.events}
+f1, f2, f3 = st.columns([3, 2, 1])
+picked = f1.multiselect("PTG", list(by_label), placeholder="all PTGs",
+                        default=[e.label for e in net.events if e.name == param("event")])
+kinds = f2.multiselect("Project kind", net.kinds, placeholder="all kinds")
+min_weight = f3.number_input("Min. link weight", min_value=1, max_value=50, value=1, step=1)
+chosen = [by_label[x] for x in picked]
+set_param("event", chosen[0] if len(chosen) == 1 else "")
+
+sub = filter_network(net, chosen or None, kinds or None, int(min_weight))
+graph = to_networkx(sub)
+analytics = analyse(graph)
+if not sub.pairs:
+    st.info("No collaborations recorded" + (" for these filters." if picked or kinds or min_weight > 1 else " yet."))
+else:
+    elements = cytoscape_elements(sub, analytics)
+    node_styles = [NodeStyle(f"community {i + 1}", color=community_palette(i), caption="name")
+                   for i in range(len(analytics.communities))]
+    node_styles.append(_DataStyle("node", {"width": "data(size)", "height": "data(size)", "font-size": 11}))
+    with warnings.catch_warnings():  # st-link-analysis 0.4 warns about `labeled` even when unused
+        warnings.simplefilter("ignore", DeprecationWarning)
+        link_style = EdgeStyle("COLLABORATES_WITH", color="#9aa5b1")
+    edge_styles = [link_style, _DataStyle("edge", {"width": "data(width)", "opacity": 0.8})]
+    clicked = st_link_analysis(elements, layout="cose", node_styles=node_styles, edge_styles=edge_styles,
+                               height=520, key="collaboration-network",
+                               events=[Event("node", "tap", "node"), Event("edge", "tap", "edge")])
+
+    # what to explain: the last click, else whatever the selectbox says
+    options = [f"node:{pid}" for pid in sub.linked()] + \
+              [f"pair:{a}|{b}" for (a, b), _ in sorted(sub.pairs.items(), key=lambda kv: -kv[1].weight)]
+    edge_ids = {e["data"]["id"]: f"pair:{e['data']['source']}|{e['data']['target']}" for e in elements["edges"]}
+    if isinstance(clicked, dict) and clicked.get("timestamp") != st.session_state.get("network-click"):
+        st.session_state["network-click"] = clicked.get("timestamp")
+        target = (clicked.get("data") or {}).get("target_id")
+        choice = f"node:{target}" if clicked.get("action") == "node" else edge_ids.get(target)
+        if choice in options:
+            st.session_state["focus"] = choice
+    if st.session_state.get("focus") not in options:
+        st.session_state["focus"] = options[0]
+
+    def label_of(option: str) -> str:
+        kind, rest = option.split(":", 1)
+        if kind == "node":
+            return one_line(sub.projects[rest].name)
+        a, b = rest.split("|")
+        return f"{one_line(sub.projects[a].name)} ↔ {one_line(sub.projects[b].name)}"
+
+    focus = st.selectbox("Evidence for", options, key="focus", format_func=label_of)
+    kind, rest = focus.split(":", 1)
+    with st.container(border=True):
+        if kind == "node":
+            node = sub.projects[rest]
+            entity_link(node)
+            c = analytics.community_of.get(rest)
+            st.caption(md_escape(" · ".join(x for x in [
+                str(node.props.get("kind") or ""), f"activity {sub.activity.get(rest, 0)}",
+                f"community {c + 1}" if c is not None else "",
+                f"betweenness {analytics.betweenness.get(rest, 0):.2f}"] if x)))
+            for pair in sub.pairs_of(rest):
+                other = sub.other(pair, rest)
+                st.markdown(f"**↔ {md_escape(other.name)}** on {md_escape(', '.join(pair.topics) or 'unnamed topics')}")
+                show_evidence(pair.evidence, limit=1, more=False)
+                for d in pair.decisions[:2]:
+                    st.caption(md_escape(f"decision ({d.status}): {one_line(d.text, 200)}"))
+        else:
+            a, b = rest.split("|")
+            pair = sub.pairs[(a, b)]
+            st.markdown(f"**{md_escape(sub.projects[a].name)} ↔ {md_escape(sub.projects[b].name)}**")
+            st.caption(md_escape(" · ".join(x for x in [
+                f"weight {pair.weight}", "on " + (", ".join(pair.topics) or "unnamed topics"),
+                ", ".join(pair.events)] if x)))
+            if pair.decisions:
+                st.markdown("**Decisions involving both**")
+                for d in pair.decisions:
+                    st.markdown(f"- **{md_escape(d.status)}**: {md_escape(d.text)}")
+                    st.caption(md_escape(" · ".join(x for x in [", ".join(d.events), d.date or ""] if x)))
+            st.markdown("**What the notes say**")
+            show_evidence(pair.evidence or [v for d in pair.decisions for v in d.evidence], limit=4)
+
+    st.subheader("Who bridges whom")
+    rows = [{"project": sub.projects[pid].name, "kind": str(sub.projects[pid].props.get("kind") or ""),
+             "community": analytics.community_of.get(pid, 0) + 1, "partners": graph.degree(pid),
+             "activity": sub.activity.get(pid, 0),
+             "degree centrality": round(analytics.degree.get(pid, 0.0), 3),
+             "betweenness": round(analytics.betweenness.get(pid, 0.0), 3)} for pid in graph]
+    st.dataframe(pd.DataFrame(rows).sort_values(["betweenness", "partners"], ascending=False), hide_index=True)
+    st.caption("Communities (Louvain, weighted): "
+               + md_escape(" | ".join(", ".join(sub.projects[p].name for p in c[:8]) + (" …" if len(c) > 8 else "")
+                                      for c in analytics.communities)))
+
+st.subheader("How are two things connected?")
+p1, p2 = st.columns(2)
+a = p1.text_input("From", value=param("from"), placeholder="a project, person or topic")
+b = p2.text_input("To", value=param("to"), placeholder="a project, person or topic")
+set_param("from", a.strip())
+set_param("to", b.strip())
+if a.strip() and b.strip():
+    found = cached("path", a.strip(), b.strip())
+    if found is None:
+        st.warning(f"No path between “{md_escape(a)}” and “{md_escape(b)}” (or one of them is not in the graph).")
+    else:
+        chain = [f"**{md_escape(found.nodes[0].name)}** ({found.nodes[0].label})"]
+        for rel, n in zip(found.types, found.nodes[1:]):
+            chain.append(f" — {rel} — **{md_escape(n.name)}** ({n.label})")
+        st.markdown("".join(chain))
+        for (x, y), rel, evs in zip(zip(found.nodes, found.nodes[1:]), found.types, found.evidence):
+            with st.expander(f"{md_escape(x.name)} — {rel} — {md_escape(y.name)}"):
+                show_evidence(evs, limit=2)
