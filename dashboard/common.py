@@ -46,6 +46,7 @@ PAGES = {
 }
 #: which page shows a node of each label (by its ``name`` query parameter)
 LABEL_PAGE = {"Project": "project", "Person": "person", "Topic": "topic"}
+LABEL_ICON = {"Project": ":material/groups:", "Person": ":material/person:", "Topic": ":material/forum:"}
 
 
 def page_file(page: str) -> str:
@@ -193,7 +194,8 @@ def entity_link(node: Node | str, label: str | None = None, text: str | None = N
     page = LABEL_PAGE.get(node_label or "")
     shown = md_escape(text if text is not None else name)
     if page:
-        st.page_link(page_file(page), label=shown, query_params={"name": name})
+        st.page_link(page_file(page), label=shown, icon=LABEL_ICON.get(node_label or ""),
+                     query_params={"name": name})
     else:
         st.markdown(shown)
 

@@ -239,7 +239,7 @@ def ask_who_discussed(topic: str, store: Optional[str] = StoreOpt, json_out: boo
     if answer.decisions:
         out.print("  [bold]Decisions[/]")
         for d in answer.decisions[:limit]:
-            out.print(f"    [{d.status}] {escape(d.text)}")
+            out.print(f"    {escape(f'[{d.status}]')} {escape(d.text)}")
 
 
 @ask_app.command("collaborators")
@@ -262,7 +262,7 @@ def ask_collaborators(project: str, store: Optional[str] = StoreOpt, json_out: b
         out.print(f"  [bold]{escape(r.partner.name)}[/] on {escape(topics)}  [dim]{escape(', '.join(r.events))}[/]")
         _evidence_lines(r.evidence, 2)
         for d in r.decisions[:3]:
-            out.print(f"      decision [{d.status}]: {escape(d.text)}")
+            out.print(f"      decision {escape(f'[{d.status}]')}: {escape(d.text)}")
 
 
 @ask_app.command("profile")
@@ -289,7 +289,7 @@ def ask_profile(name: str, store: Optional[str] = StoreOpt, json_out: bool = Jso
         for inv in prof.people[:8]:
             out.print(f"    {escape(inv.node.name)}  [dim]{inv.mentions} mention(s), last {inv.last_date or '?'}[/]")
     if prof.projects:
-        out.print("  [bold]Projects[/]: " + escape(", ".join(p.node.name if hasattr(p, "node") else str(p) for p in prof.projects[:10])))
+        out.print("  [bold]Projects[/]: " + escape(", ".join(p.node.name for p in prof.projects[:10])))
     if prof.topics:
         out.print("  [bold]Live topics[/]")
         for inv in prof.topics[:10]:
@@ -298,7 +298,7 @@ def ask_profile(name: str, store: Optional[str] = StoreOpt, json_out: bool = Jso
     if prof.decisions:
         out.print("  [bold]Decisions[/]")
         for d in prof.decisions[:10]:
-            out.print(f"    [{d.status}] {escape(d.text)}  [dim]{escape(', '.join(d.events))}[/]")
+            out.print(f"    {escape(f'[{d.status}]')} {escape(d.text)}  [dim]{escape(', '.join(d.events))}[/]")
     if prof.collaborators:
         out.print("  [bold]Works with[/]")
         for c in prof.collaborators[:10]:
@@ -306,9 +306,8 @@ def ask_profile(name: str, store: Optional[str] = StoreOpt, json_out: bool = Jso
             _evidence_lines(c.evidence, 1)
     if prof.documents:
         out.print("  [bold]Notes to read first[/]")
-        for doc in prof.documents[:5]:
-            n = doc[0] if isinstance(doc, tuple) else doc
-            out.print(f"    {escape(n.name)}  [dim]{escape(str(n.props.get('source', '')))}[/]")
+        for inv in prof.documents[:5]:
+            out.print(f"    {escape(inv.node.name)}  [dim]{escape(str(inv.node.props.get('source', '')))}[/]")
 
 
 @ask_app.command("decisions")
@@ -331,7 +330,7 @@ def ask_decisions(project: Optional[str] = typer.Option(None, "--project"),
         out.print("no decisions found")
     for d in rows:
         who = f" → {', '.join(d.owners)}" if d.owners else ""
-        out.print(f"[{d.status}] {escape(d.text)}{escape(who)}")
+        out.print(f"{escape(f'[{d.status}]')} {escape(d.text)}{escape(who)}")
         out.print(f"  [dim]{escape(' · '.join(x for x in (', '.join(d.events), ', '.join(d.sessions), d.date or '') if x))}[/]")
 
 

@@ -92,6 +92,7 @@ def test_ask_profile_and_decisions(kg):
     result = invoke("ask", "profile", "Kolla", "--store", kg)
     assert result.exit_code == 0
     assert "Key people" in result.stdout and "Decisions" in result.stdout and "TripleO" in result.stdout
+    assert "[agreed]" in result.stdout  # statuses are printed, not swallowed as markup
     result = invoke("ask", "decisions", "--project", "Kolla", "--store", kg, "--json")
     rows = json.loads(result.stdout)
     assert rows and all(r["evidence"] for r in rows)

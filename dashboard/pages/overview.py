@@ -42,10 +42,14 @@ dated = covered[covered["start"] != ""].copy() if len(covered) else covered
 if len(dated):
     dated["date"] = pd.to_datetime(dated["start"], errors="coerce")
     dated = dated.dropna(subset=["date"])
+    top = max(1, int(dated["sessions"].max()))
     chart = (alt.Chart(dated).mark_circle(opacity=0.8, color="#2f6fdb")
-             .encode(x=alt.X("date:T", title=None),
-                     y=alt.Y("sessions:Q", title="sessions in the graph"),
-                     size=alt.Size("notes:Q", title="notes", scale=alt.Scale(range=[80, 900])),
+             .encode(x=alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0),
+                             scale=alt.Scale(padding=40)),
+                     y=alt.Y("sessions:Q", title="sessions in the graph",
+                             scale=alt.Scale(domain=[0, top * 1.25 + 1])),
+                     size=alt.Size("notes:Q", title="notes", scale=alt.Scale(range=[80, 900]),
+                                   legend=alt.Legend(format="d", tickMinStep=1)),
                      tooltip=["PTG", "cycle", "location", "start", "sessions", "notes"]))
     labels = chart.mark_text(dy=-16, fontSize=11, color="#444").encode(text="PTG:N", size=alt.value(11))
     st.altair_chart((chart + labels).properties(height=260), width="stretch")

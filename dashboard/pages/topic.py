@@ -42,7 +42,12 @@ def ranking(title: str, items) -> None:
     st.markdown(f"**{title}**")
     if not items:
         st.caption("none recorded")
-    for inv in items:
+    for i, inv in enumerate(items):
+        if i == 10:
+            with st.expander(f"{len(items) - 10} more"):
+                for rest in items[10:]:
+                    entity_link(rest.node, text=f"{rest.node.name} · {rest.mentions} mention(s)")
+            break
         with st.container(border=True):
             entity_link(inv.node)
             facts = [f"{inv.mentions} mention{'s' if inv.mentions != 1 else ''}",
@@ -81,13 +86,12 @@ timeline = pd.DataFrame([{"PTG": e, "first mention": r["date"], "mentions": r["m
                          for e, r in per_event.items()])
 if len(timeline):
     timeline = timeline.sort_values("first mention")
-    dated = timeline[timeline["first mention"] != ""].copy()
-    if len(dated) > 0:
-        dated["when"] = pd.to_datetime(dated["first mention"], errors="coerce")
-        chart = alt.Chart(dated.dropna(subset=["when"])).mark_bar(color="#2f6fdb", size=18).encode(
-            x=alt.X("when:T", title=None), y=alt.Y("mentions:Q", title="mentions"),
-            tooltip=["PTG", "first mention", "mentions", "sessions"])
-        st.altair_chart(chart.properties(height=200), width="stretch")
+    order = list(timeline["PTG"])
+    chart = alt.Chart(timeline).mark_bar(color="#2f6fdb").encode(
+        x=alt.X("PTG:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("mentions:Q", title="mentions"),
+        tooltip=["PTG", "first mention", "mentions", "sessions", "who"])
+    st.altair_chart(chart.properties(height=200), width="stretch")
     st.dataframe(timeline, hide_index=True)
 else:
     st.caption("No dated mentions yet.")

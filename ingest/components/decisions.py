@@ -40,25 +40,30 @@ CUES: dict[str, list[list[dict]]] = {
         _seq("need|needs", "more", "discussion|investigation|thought"),
         _seq("did", "not", "agree|decide"), _seq("didn't", "agree|decide"), _seq("did", "n't", "agree|decide"),
         _seq("remains", "open|unclear"), _seq("no", "one", "volunteered"), _seq("nobody", "volunteered"),
+        _seq("open", ":"), _seq("to", "be", "confirmed|clarified"), _seq("postponed|deferred"), _seq("left", "open"),
+        _seq("no", "strong", "opinion|opinions"), _seq("needs|need", "volunteers|a", "volunteer|owner"),
     ],
     "action": [
         _seq("ar", ":"), _seq("action", ":"), _seq("actions", ":"), _seq("action", "item|items|point"),
         _seq("todo", ":"), _seq("ai", ":"),
         _seq("volunteered|volunteers"), _seq("signed", "up"), _seq("will", "follow", "up"),
         _seq("to", "follow", "up"), _seq("took", "the", "action"), _seq("will", "take", "care"),
-        _seq("will", "look", "into"), _seq("will", "work", "on"),
+        _seq("will", "look", "into|at"), _seq("will", "work", "on|with"), _seq("will", "write|send|propose|review|update|check|investigate|file|prepare|start|ping|reach|talk|sync|organise|organize"),
+        _seq("to", "write|send|review|investigate|file|prepare|ping|sync"), _seq("offered", "to"),
     ],
     "agreed": [
         _seq("agreed"), _seq("agree", "on|that|to"), _seq("agreement"), _seq("decided"), _seq("decision", ":|was|is"),
         _seq("consensus"), _seq("concluded"), _seq("conclusion", ":|was|is"), _seq("approved"),
         _seq("we", "will"), _seq("we", "'ll"), _seq("we’ll"), _seq("we", "are", "going", "to"),
         _seq("settled", "on"), _seq("the", "plan", "is"), _seq("going", "forward"),
-        _seq("so", "we", "agreed"), _seq("resolution", ":"),
+        _seq("so", "we", "agreed"), _seq("resolution", ":"), _seq("fine", "with", "everybody|everyone|all"),
+        _seq("no", "objections|objection"), _seq("everyone|everybody", "agreed|agrees"), _seq("will", "live|stay|remain|become|move|be"),
     ],
     "proposed": [
         _seq("propose|proposed|proposes|proposal"), _seq("suggested|suggests|suggestion"),
         _seq("plan|plans|planning|planned", "to"), _seq("we", "want|would", "to|like"),
-        _seq("idea", "is"), _seq("should", "consider"),
+        _seq("idea", "is"), _seq("should", "consider"), _seq("wants|want", "to"), _seq("could", "run|use|be|move|reuse"),
+        _seq("asked", "that|for"), _seq("would", "be", "nice|good|better"),
     ],
 }
 

@@ -1,17 +1,42 @@
-"""``ptgkg_line_sentences``: notes are lines (bullets, table rows, headings), so every
-line break starts a sentence, on top of punctuation-based splitting.
+"""``ptgkg_line_sentences``: sentence boundaries for notes, which are made of lines
+(bullets, table rows, headings) as much as of prose.
+
+A line break starts a sentence when it ends a paragraph, when the next line is a
+list item or a table row, when the line before ends a sentence (``.``, ``:``...), or
+when the line before is short and the next starts in upper case (a heading, an
+unmarked list). Otherwise it is a soft wrap inside a sentence, as in e-mail and
+hard-wrapped Markdown or reStructuredText. Within a line, sentence-final
+punctuation followed by a capitalised word splits too.
 
 >>> import spacy
 >>> nlp = spacy.blank("en"); _ = nlp.add_pipe("ptgkg_line_sentences")
 >>> [s.text.strip() for s in nlp("AR: pbourke to write docs\\n* Agreed on checks. Next item").sents]
 ['AR: pbourke to write docs', '* Agreed on checks.', 'Next item']
+>>> [s.text.strip() for s in nlp("We agreed that the checks stay cheap enough to run every\\nfew seconds.").sents]
+['We agreed that the checks stay cheap enough to run every\\nfew seconds.']
 """
+import re
+
 from spacy.language import Language
 from spacy.tokens import Doc
 
-__all__ = ["LineSentences"]
+__all__ = ["LineSentences", "is_line_break"]
 
 _END = {".", "!", "?", ";"}
+_MARKER = re.compile(r"^\s*(?:[*\-•+>|#]|\d{1,3}[.)]\s|[A-Z]{2,10}:|[\w\-|`^]{2,24}:\s)")
+_LINE_END = re.compile(r"[.!?:;)\]]\s*$")
+
+
+def is_line_break(prev_line: str, next_line: str, blank_between: bool) -> bool:
+    """Whether the newline between two lines ends a sentence."""
+    if blank_between or not prev_line.strip() or not next_line.strip():
+        return True
+    if _MARKER.match(next_line) or "|" in prev_line or "|" in next_line:
+        return True
+    if _LINE_END.search(prev_line):
+        return True
+    first = next_line.lstrip()[:1]
+    return len(prev_line.strip()) < 60 and (first.isupper() or first.isdigit())
 
 
 @Language.factory("ptgkg_line_sentences", assigns=["token.is_sent_start"])
@@ -20,18 +45,24 @@ def make_line_sentences(nlp: Language, name: str) -> "LineSentences":
 
 
 class LineSentences:
-    """Sentence starts after newlines and after sentence-final punctuation."""
-
     def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
         prev = None
         for i, tok in enumerate(doc):
             if i == 0:
                 tok.is_sent_start = True
-            elif "\n" in prev.text or "\n" in prev.whitespace_:
-                tok.is_sent_start = True
-            elif prev.text in _END and not tok.is_punct and (tok.is_title or tok.is_upper or tok.is_digit):
-                tok.is_sent_start = True
             else:
-                tok.is_sent_start = False
+                if "\n" in prev.text or "\n" in prev.whitespace_:
+                    nl = text.rfind("\n", 0, tok.idx)
+                    line_start = text.rfind("\n", 0, nl) + 1
+                    prev_line = text[line_start:nl]
+                    next_end = text.find("\n", tok.idx)
+                    next_line = text[tok.idx: next_end if next_end >= 0 else len(text)]
+                    blank = text[line_start:tok.idx].count("\n") > 1 or not prev_line.strip()
+                    tok.is_sent_start = is_line_break(prev_line, next_line, blank)
+                elif prev.text in _END and not tok.is_punct and (tok.is_title or tok.is_upper or tok.is_digit):
+                    tok.is_sent_start = True
+                else:
+                    tok.is_sent_start = False
             prev = tok
         return doc

@@ -94,11 +94,16 @@ def _is_junk(tag: Tag) -> bool:
     return any(_JUNK_TOKEN.search(t) for t in tokens if isinstance(t, str) and t)
 
 
+def _gone(tag: Tag) -> bool:
+    """Decomposed or detached. (Reads ``__dict__``: a missing attribute on a bs4 Tag is a subtree search.)"""
+    return bool(tag.__dict__.get("_decomposed")) or tag.__dict__.get("parent") is None
+
+
 def _strip_junk(root: Tag) -> None:
     for node in root.find_all(string=lambda s: isinstance(s, (Comment, ProcessingInstruction, Declaration, CData))):
         node.extract()
     for tag in list(root.find_all(True)):
-        if tag.decomposed or tag.parent is None:
+        if _gone(tag):
             continue
         if _is_junk(tag) and tag.name not in ("body", "html"):
             tag.decompose()
@@ -209,7 +214,8 @@ def _main_container(soup: BeautifulSoup) -> Tag:
     for selector in _MAIN_SELECTORS:
         found = [t for t in soup.select(selector) if isinstance(t, Tag)]
         # the outermost matches only, then the one with the most text
-        found = [t for t in found if not any(p in found for p in t.parents)]
+        ids = {id(t) for t in found}  # identity: Tag.__eq__ compares whole subtrees
+        found = [t for t in found if not any(id(p) in ids for p in t.parents)]
         if found:
             best = max(found, key=lambda t: len(t.get_text(" ", strip=True)))
             if len(best.get_text(" ", strip=True)) >= 40:
@@ -310,7 +316,7 @@ class HtmlReader(Reader):
         builder = TextBuilder()
         if main.name in ("body", "[document]"):
             for tag in main.find_all(("header", "footer")):
-                if not tag.decomposed and tag.find_parent(("article", "main")) is None:
+                if not _gone(tag) and tag.find_parent(("article", "main")) is None:
                     tag.decompose()
         html_into_builder(main, builder)
         return [builder.build(source, self.kind, title, meta)]

