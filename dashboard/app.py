@@ -17,19 +17,19 @@ st.set_page_config(page_title="ptgkg: who discussed what at the PTGs", page_icon
 
 _s = settings()
 explore = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
-    st.Page("pages/search.py", title="Search", icon=":material/search:", url_path="search"),
-    st.Page("pages/topic.py", title="Topic", icon=":material/forum:", url_path="topic"),
-    st.Page("pages/project.py", title="Project", icon=":material/groups:", url_path="project"),
-    st.Page("pages/person.py", title="Person", icon=":material/person:", url_path="person"),
+    st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page("views/search.py", title="Search", icon=":material/search:", url_path="search"),
+    st.Page("views/topic.py", title="Topic", icon=":material/forum:", url_path="topic"),
+    st.Page("views/project.py", title="Project", icon=":material/groups:", url_path="project"),
+    st.Page("views/person.py", title="Person", icon=":material/person:", url_path="person"),
 ]
 across = [
-    st.Page("pages/collaboration.py", title="Collaboration", icon=":material/share:", url_path="collaboration"),
-    st.Page("pages/decisions.py", title="Decisions", icon=":material/gavel:", url_path="decisions"),
+    st.Page("views/collaboration.py", title="Collaboration", icon=":material/share:", url_path="collaboration"),
+    st.Page("views/decisions.py", title="Decisions", icon=":material/gavel:", url_path="decisions"),
 ]
 sections = {"Explore": explore, "Across projects": across}
 if _s.dashboard_allow_ingest:
-    sections["Data"] = [st.Page("pages/ingest.py", title="Ingest", icon=":material/upload_file:", url_path="ingest")]
+    sections["Data"] = [st.Page("views/ingest.py", title="Ingest", icon=":material/upload_file:", url_path="ingest")]
 
 page = st.navigation(sections)
 with st.sidebar:

@@ -35,14 +35,14 @@ __all__ = [
 
 #: url_path -> page script (relative to app.py), the deep links of SPEC.md
 PAGES = {
-    "": "pages/overview.py",
-    "topic": "pages/topic.py",
-    "project": "pages/project.py",
-    "person": "pages/person.py",
-    "collaboration": "pages/collaboration.py",
-    "decisions": "pages/decisions.py",
-    "search": "pages/search.py",
-    "ingest": "pages/ingest.py",
+    "": "views/overview.py",
+    "topic": "views/topic.py",
+    "project": "views/project.py",
+    "person": "views/person.py",
+    "collaboration": "views/collaboration.py",
+    "decisions": "views/decisions.py",
+    "search": "views/search.py",
+    "ingest": "views/ingest.py",
 }
 #: which page shows a node of each label (by its ``name`` query parameter)
 LABEL_PAGE = {"Project": "project", "Person": "person", "Topic": "topic"}
@@ -187,17 +187,21 @@ def show_evidence(evidence: Iterable[queries.EvidenceView], limit: int = 3, more
 
 
 def entity_link(node: Node | str, label: str | None = None, text: str | None = None,
-                key_suffix: str = "") -> None:
-    """An in-app link to the page of a project, person or topic (plain text otherwise)."""
+                caption: str | None = None) -> None:
+    """An in-app link to the page of a project, person or topic (plain text otherwise),
+    with an optional caption right under it."""
     name = node.name if isinstance(node, Node) else node
     node_label = node.label if isinstance(node, Node) else label
     page = LABEL_PAGE.get(node_label or "")
     shown = md_escape(text if text is not None else name)
-    if page:
-        st.page_link(page_file(page), label=shown, icon=LABEL_ICON.get(node_label or ""),
-                     query_params={"name": name})
-    else:
-        st.markdown(shown)
+    with st.container(gap=None):
+        if page:
+            st.page_link(page_file(page), label=shown, icon=LABEL_ICON.get(node_label or ""),
+                         query_params={"name": name}, width="stretch")
+        else:
+            st.markdown(shown)
+        if caption:
+            st.caption(md_escape(caption))
 
 
 def show_suggestions(store: GraphStore, text: str, wanted: str | None = None) -> None:

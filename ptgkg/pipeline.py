@@ -86,7 +86,10 @@ def read_inputs(inputs: Sequence[str | Path], settings: Settings,
             if not path.exists():
                 yield Rejected(s, "no such file or folder")
                 continue
-            root = path if path.is_dir() else path.parent
+            # ids come from the path relative to the working folder, so "data/" and
+            # "data/notes/x.md" name the same document; outside it, the absolute path
+            cwd = Path.cwd().resolve()
+            root = cwd if path.resolve().is_relative_to(cwd) else None
             docs = []
             for f in iter_input_files([path]):
                 try:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -25,10 +26,18 @@ import pytest
 __all__ = ["FalkorDBServer", "free_port", "falkordb_binaries"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(below: int = 65536) -> int:
+    """A free loopback port (``below`` a limit: FalkorDB reads BOLT_PORT as a signed
+    16-bit number and silently skips Bolt above 32767)."""
+    for _ in range(200):
+        port = random.randrange(20000, min(below, 65536))
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port")
 
 
 def falkordb_binaries() -> tuple[str, str] | None:
@@ -66,7 +75,9 @@ class FalkorDBServer:
         import neo4j
 
         self.port = self.port or free_port()
-        self.bolt_port = self.bolt_port or free_port()
+        self.bolt_port = self.bolt_port or free_port(below=32768)
+        while self.bolt_port == self.port:
+            self.bolt_port = free_port(below=32768)
         log = open(self.workdir / "falkordb.log", "ab")
         self.proc = subprocess.Popen(
             [self.server, "--port", str(self.port), "--bind", "127.0.0.1",
@@ -79,7 +90,8 @@ class FalkorDBServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"FalkorDB exited with {self.proc.returncode}; see {self.workdir}/falkordb.log")
             try:
-                with neo4j.GraphDatabase.driver(self.uri, auth=None, connection_timeout=1.0) as driver:
+                with neo4j.GraphDatabase.driver(self.uri, auth=None, connection_timeout=1.0,
+                                                 max_transaction_retry_time=0) as driver:
                     with driver.session() as session:
                         session.execute_read(lambda tx: list(tx.run("RETURN 1")))
                 return self

@@ -474,3 +474,31 @@ def test_every_realdata_note_reads_cleanly(realdata):
             if path.suffix in (".md", ".rst") and path.name != "SOURCES.md":
                 assert doc.metadata.get("date") or "specs" in path.name or "report-" in path.name, path.name
     assert seen >= 20
+
+
+def test_markdown_in_a_txt_file_is_read_as_markdown():
+    text = "# Kolla notes\n\nSee the [etherpad](https://etherpad.opendev.org/p/kolla) for details.\n"
+    doc = read_bytes("notes.txt", text.encode())[0]
+    assert doc.kind == "markdown"
+    assert doc.text == "Kolla notes\n\nSee the etherpad for details."
+
+
+@pytest.mark.parametrize("module", ["base", "text", "markdown", "rst", "html", "etherpad", "email", ""])
+def test_docstring_examples_hold(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module("ptgkg.ingest.readers" + (f".{module}" if module else ""))
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
+
+
+def test_mail_heading_underlines_are_not_footers():
+    """Plain-text PTG summaries underline their headings with dashes; the body goes on."""
+    from ptgkg.ingest.readers.email import strip_quoted
+
+    body = ("Summary of the week.\n\nDeploy steps\n" + "-" * 24 + "\nWe agreed to add deploy steps.\n\n"
+            "Virtual media\n" + "-" * 24 + "\nArne volunteered.\n\n" + "_" * 30 + "\nlist footer\n")
+    kept = strip_quoted(body)
+    assert "We agreed to add deploy steps." in kept and "Arne volunteered." in kept
+    assert "list footer" not in kept

@@ -253,7 +253,7 @@ class Neo4jStore(GraphStore):
 
     # -- plumbing --------------------------------------------------------------
     def _scrub(self, text: str) -> str:
-        line = (text.strip().splitlines() or [""])[0]
+        line = " ".join(part.strip() for part in text.strip().splitlines() if part.strip())
         if self._password:
             line = line.replace(self._password, "***")
         return line[:300]

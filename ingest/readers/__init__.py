@@ -46,7 +46,7 @@ READERS: tuple[Reader, ...] = (
 )
 _TEXT = READERS[-1]
 # Content sniffing order for .txt and unknown names: the specific kinds first.
-_SNIFFERS: tuple[Reader, ...] = (READERS[0], READERS[1], READERS[4])
+_SNIFFERS: tuple[Reader, ...] = (READERS[0], READERS[1], READERS[4], READERS[2])
 
 _KIND_OF_SUFFIX: dict[str, str] = {}
 for _kind, _suffixes in {

@@ -191,7 +191,8 @@ def _bomless_utf16(data: bytes) -> str | None:
 # --------------------------------------------------------------------------- inline cleanup
 
 URL_RE = re.compile(
-    r"""(?:\b(?:https?|ftp|irc)://|\bwww\.)[^\s<>"'`]+|<\s*(?:https?|mailto):[^>\s]*>|\bmailto:[^\s<>"']+""",
+    r"""(?:\b(?:https?|ftp|irc)://|\bwww\.)[^\s<>"'`]*[^\s<>"'`.,;:!?)\]}]|<\s*(?:https?|mailto):[^>\s]*>"""
+    r"""|\bmailto:[^\s<>"']+""",
     re.IGNORECASE,
 )
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]|<\s*>")
@@ -314,14 +315,18 @@ class TextBuilder:
         if not head_idx or head_idx[0] > 0:
             first_end = ends[head_idx[0] - 1] if head_idx else len(text)
             sections.append(Section(title, 0, first_end, 1))
-        for n, i in enumerate(head_idx):
-            level = ranks[blocks[i].level]
-            end_block = len(blocks) - 1
-            for j in head_idx[n + 1 :]:
-                if ranks[blocks[j].level] <= level:
-                    end_block = j - 1
-                    break
-            sections.append(Section(blocks[i].text, starts[i], ends[end_block], level))
+        # One pass with a stack of open sections: a heading closes every open one of its rank or deeper.
+        open_secs: list[tuple[int, int]] = []  # (block index, rank)
+        end_of: dict[int, int] = {}
+        for i in head_idx:
+            rank = ranks[blocks[i].level]
+            while open_secs and open_secs[-1][1] >= rank:
+                end_of[open_secs.pop()[0]] = ends[i - 1]
+            open_secs.append((i, rank))
+        for i, _ in open_secs:
+            end_of[i] = ends[-1]
+        for i in head_idx:
+            sections.append(Section(blocks[i].text, starts[i], end_of[i], ranks[blocks[i].level]))
         return Document.from_text(source, kind, title, text, sections, metadata or {})
 
 

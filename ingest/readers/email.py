@@ -80,8 +80,11 @@ def strip_quoted(body: str) -> str:
     while i < len(lines):
         line = lines[i]
         s = line.strip()
-        if line.rstrip() in ("--", "-- ") or re.fullmatch(r"_{20,}|-{20,}|={20,}", s):
-            break  # signature or mailing-list footer: everything after it goes
+        prev_blank = i == 0 or not lines[i - 1].strip()
+        if line.rstrip() in ("--", "-- ") or (prev_blank and re.fullmatch(r"_{20,}|-{20,}|={20,}", s)):
+            # signature or mailing-list footer: everything after it goes (a rule right under
+            # a line of text is that line's heading underline, not a footer)
+            break
         if _ORIGINAL.match(line):
             break
         if re.match(r"^From:\s", line) and any(re.match(r"^(Sent|Date|To|Subject):\s", l) for l in lines[i + 1:i + 4]):

@@ -60,11 +60,20 @@ def _inline_text(token: Token) -> str:
     return "".join(out)
 
 
+_MD_LINK = re.compile(r"\[[^\]\n]+\]\((?:https?://|/)[^)\s]*\)")
+_MD_HEADING = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
+
+
 class MarkdownReader(Reader):
-    """``.md``/``.markdown`` files; content sniffing is left to the plain-text reader."""
+    """``.md``/``.markdown`` files; a ``.txt`` is claimed only when it clearly is markdown."""
 
     kind = "markdown"
     suffixes = (".md", ".markdown", ".mdown", ".mkd", ".mkdn")
+
+    def sniff(self, name: str, head: str) -> bool:
+        links = len(_MD_LINK.findall(head))
+        headings = len(_MD_HEADING.findall(head))
+        return links >= 2 or (links >= 1 and headings >= 1) or (head.startswith("---\n") and headings >= 1)
 
     def parse(self, source: str, data: bytes) -> list[Document]:
         text = decode_text(data)

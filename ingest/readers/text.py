@@ -141,7 +141,7 @@ def build_plain(text: str, builder: TextBuilder, *, style: str = "text") -> None
                 heading(s, 1)
                 i += 1
                 continue
-            if _TOPIC.match(s) and blank(i - 1) and not blank(i + 1):
+            if _TOPIC.match(s) and not blank(i + 1):
                 heading(s, 2)
                 i += 1
                 continue

@@ -55,17 +55,16 @@ with left:
         st.caption("No projects recorded.")
     for inv in prof.projects:
         roles = f" ({', '.join(inv.roles)})" if inv.roles else ""
-        entity_link(inv.node, text=f"{inv.node.name}{roles}")
-        st.caption(md_escape(f"{inv.mentions} mention(s)" + (f" · {', '.join(inv.events[:3])}" if inv.events else "")))
+        entity_link(inv.node, text=f"{inv.node.name}{roles}",
+                    caption=f"{inv.mentions} mention(s)" + (f" · {', '.join(inv.events[:3])}" if inv.events else ""))
 
     st.subheader("Topics")
     if not prof.topics:
         st.caption("No topics recorded.")
     for inv in prof.topics:
         with st.container(border=True):
-            entity_link(inv.node)
-            st.caption(md_escape(" · ".join(x for x in [f"{inv.mentions} mention(s)", inv.last_date or "",
-                                                        ", ".join(inv.events[:3])] if x)))
+            entity_link(inv.node, caption=" · ".join(x for x in [f"{inv.mentions} mention(s)", inv.last_date or "",
+                                                                 ", ".join(inv.events[:3])] if x))
             show_evidence(inv.evidence, limit=1)
 
 with right:
@@ -83,9 +82,8 @@ with right:
     if not prof.collaborators:
         st.caption("Nobody else recorded in the same sessions.")
     for c in prof.collaborators[:20]:
-        entity_link(c.partner)
-        st.caption(md_escape(" · ".join(x for x in [("on " + ", ".join(c.topics[:5])) if c.topics else "",
-                                                    ", ".join(c.events[:3])] if x)))
+        entity_link(c.partner, caption=" · ".join(x for x in [("on " + ", ".join(c.topics[:5])) if c.topics else "",
+                                                              ", ".join(c.events[:3])] if x))
 
 st.subheader("Sessions attended")
 if prof.sessions:

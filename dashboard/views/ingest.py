@@ -13,7 +13,7 @@ import streamlit as st
 from ptgkg.dashboard.common import md_escape, settings, store_label
 from ptgkg.graph.stores import StoreError, open_store
 
-SUFFIXES = ["txt", "md", "markdown", "rst", "html", "htm", "eml", "mbox", "etherpad"]
+SUFFIXES = ["txt", "md", "markdown", "rst", "html", "htm", "xhtml", "eml", "mbox", "mbx", "etherpad"]
 
 s = settings()
 st.title("Add notes")
@@ -25,9 +25,25 @@ st.caption(f"Notes are added to the graph store {md_escape(store_label(s.store))
 
 
 def safe_name(name: str, fallback: str) -> str:
-    """A plain file name (no folders, no leading dots) that keeps the suffix readers go by."""
+    """A plain file name (no folders, no leading dots) that keeps the suffix readers go by.
+    The name is the document's identity: uploading a note under the same name again
+    replaces (or, unchanged, keeps) what it brought before."""
     base = re.sub(r"[^A-Za-z0-9._ -]+", "_", Path(name or "").name).strip(" .") or fallback
-    return base[:120]
+    return base[-120:]
+
+
+def pasted_name(given: str, text: str) -> str:
+    """The pasted pad's file name: the one given, else one made from its first line."""
+    first = next((line for line in text.splitlines() if line.strip()), "pasted notes")
+    name = safe_name(given, "") or (re.sub(r"[^a-z0-9]+", "-", first.lower()).strip("-")[:60] or "pasted-notes")
+    return name if name.lower().endswith(tuple("." + x for x in SUFFIXES)) else name + ".etherpad.txt"
+
+
+def unique(folder: Path, name: str) -> Path:
+    target, n = folder / name, 2
+    while target.exists():
+        target, n = folder / f"{n}-{name}", n + 1
+    return target
 
 
 def event_names() -> list[str]:
@@ -41,11 +57,13 @@ def event_names() -> list[str]:
 
 with st.form("ingest", clear_on_submit=True):
     uploads = st.file_uploader("Note files", type=SUFFIXES, accept_multiple_files=True,
-                               help="Etherpad text exports, Markdown, reStructuredText, HTML blog posts, .eml, .mbox")
+                               help="Etherpad text exports, Markdown, reStructuredText, HTML blog posts, .eml, .mbox. "
+                                    f"Files over {s.max_file_bytes // 1_000_000} MB are rejected.")
     pasted = st.text_area("…or paste an etherpad export", height=180,
                           placeholder="Paste the text of an etherpad (File > Export > Plain text)")
     c1, c2 = st.columns(2)
-    pasted_name = c1.text_input("Name for the pasted notes", value="pasted-etherpad.txt")
+    pad_name = c1.text_input("Name for the pasted notes (optional)", placeholder="e.g. kolla-epoxy-ptg.etherpad.txt",
+                             help="Pasting under the same name again replaces those notes.")
     events = event_names()
     event = c2.selectbox("PTG, for notes that do not say", [""] + events, format_func=lambda x: x or "(read it from the notes)")
     submitted = st.form_submit_button("Ingest", type="primary", icon=":material/upload:")
@@ -58,20 +76,17 @@ if submitted:
         folder = Path(tmp)
         written: list[Path] = []
         for i, up in enumerate(uploads or []):
-            target = folder / f"{i:03d}-{safe_name(up.name, f'upload-{i}.txt')}"
+            target = unique(folder, safe_name(up.name, f"upload-{i}.txt"))
             target.write_bytes(up.getvalue())
             written.append(target)
         if pasted.strip():
-            name = safe_name(pasted_name, "pasted-etherpad.txt")
-            if "." not in name:
-                name += ".txt"
-            target = folder / f"{len(written):03d}-{name}"
+            target = unique(folder, pasted_name(pad_name, pasted))
             target.write_text(pasted, encoding="utf-8")
             written.append(target)
 
         def shown(source: str) -> str:
-            # the temp folder is an implementation detail: show the name the user gave
-            return re.sub(r"^\d{3}-", "", Path(source).name)
+            # the temp folder is an implementation detail: show the file's own name
+            return source.replace(f"{folder}/", "")
 
         bar = st.progress(0.0, text="Loading the language model…")
         done = [0]

@@ -38,7 +38,7 @@ if prof is None:
     st.stop()
 
 node = prof.node
-head, download = st.columns([4, 1], vertical_alignment="bottom")
+head, download = st.columns([3, 1], vertical_alignment="bottom")
 head.title(md_escape(node.name))
 download.download_button("Download brief (Markdown)", data=project_brief(prof).encode("utf-8"),
                          file_name=f"{slug(node.name)}-brief.md", mime="text/markdown",
@@ -64,9 +64,9 @@ with left:
         st.caption("No topics recorded yet.")
     for event, topics in grouped.items():
         st.markdown(f"**{md_escape(event)}**")
-        cols = st.columns(3)
-        for i, inv in enumerate(topics[:18]):
-            with cols[i % 3]:
+        cols = st.columns(2)
+        for i, inv in enumerate(topics[:20]):
+            with cols[i % 2]:
                 entity_link(inv.node)
 
     st.subheader("Works with")
@@ -85,9 +85,9 @@ with right:
         st.caption("No people recorded yet.")
     for inv in prof.people[:12]:
         roles = f" ({', '.join(inv.roles)})" if inv.roles else ""
-        entity_link(inv.node, text=f"{inv.node.name}{roles}")
-        st.caption(md_escape(f"{inv.mentions} mention(s)" + (f", last {inv.last_date}" if inv.last_date else "")
-                             + (f" · {', '.join(inv.events[:2])}" if inv.events else "")))
+        entity_link(inv.node, text=f"{inv.node.name}{roles}",
+                    caption=f"{inv.mentions} mention(s)" + (f", last {inv.last_date}" if inv.last_date else "")
+                    + (f" · {', '.join(inv.events[:2])}" if inv.events else ""))
 
     st.subheader("Notes to read first")
     if not prof.documents:
@@ -95,9 +95,10 @@ with right:
     for doc in prof.documents[:8]:
         title = doc.node.props.get("title") or doc.node.name
         source = str(doc.node.props.get("source") or doc.node.props.get("url") or "")
-        st.markdown(f"- {md_escape(title, 120)}")
-        st.caption(md_escape(" · ".join(x for x in [source, str(doc.node.props.get("date") or ""),
-                                                       f"{doc.mentions} mention(s)"] if x)))
+        with st.container(gap=None):
+            st.markdown(f"**{md_escape(title, 120)}**")
+            st.caption(md_escape(" · ".join(x for x in [source, str(doc.node.props.get("date") or ""),
+                                                           f"{doc.mentions} mention(s)"] if x)))
 
 st.subheader("Decision log")
 if prof.decisions:

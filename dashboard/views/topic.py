@@ -49,13 +49,12 @@ def ranking(title: str, items) -> None:
                     entity_link(rest.node, text=f"{rest.node.name} · {rest.mentions} mention(s)")
             break
         with st.container(border=True):
-            entity_link(inv.node)
             facts = [f"{inv.mentions} mention{'s' if inv.mentions != 1 else ''}",
                      f"last {inv.last_date}" if inv.last_date else "undated",
                      ", ".join(inv.events[:3])]
             if inv.sessions:
                 facts.append("sessions: " + "; ".join(inv.sessions[:3]))
-            st.caption(md_escape(" · ".join(f for f in facts if f)))
+            entity_link(inv.node, caption=" · ".join(f for f in facts if f))
             show_evidence(inv.evidence, limit=2)
 
 
