@@ -102,7 +102,9 @@ def resolve_people(refs: list[PersonRef], known: PeopleIndex,
         if display is None and (r.nick or r.name) and not (r.name and len(r.name.split()) > 1):
             # "egonzalez" next to "Eduardo Gonzalez": the usual nick shapes, if exactly one fits
             key = normalize(r.nick or r.name).replace(" ", "")
-            fits = [d for k, d in full.items() if key in nick_candidates(d) and key not in (k.split()[0],)]
+            fits = [d for k, d in full.items() if key not in (k.split()[0],) and (
+                key in nick_candidates(d) or (len(k.split()[0]) >= 4 and k.split()[0] in key
+                                              and len(key) - len(k.split()[0]) <= 4))]
             if len(fits) == 1 and not known.lookup(key):
                 display = fits[0]
         if display is None:
@@ -200,7 +202,8 @@ def resolve_document(facts: DocumentFacts, gz: Gazetteer, known: PeopleIndex | N
     refs = [m.person for m in facts.people]
     refs += [x.actor for x in facts.discussions if isinstance(x.actor, PersonRef)]
     refs += [o for dec in facts.decisions for o in dec.owners] + [m.person for m in facts.memberships]
-    people = resolve_people(list(dict.fromkeys(refs)), known, (str(meta.get("author") or ""),))
+    people = resolve_people(list(dict.fromkeys(refs)), known,
+                            (str(meta.get("author") or ""), str(meta.get("replying_to") or "")))
 
     def person(ref: PersonRef) -> str:
         nid, display, aliases = people[ref]

@@ -62,7 +62,7 @@ def test_pelican_rst_post_metadata_sections_and_clean_text():
     assert_sections_exact(doc)
     assert section(doc, "Owners").level == 2 and section(doc, "Unified Limits").level == 1
     # the intro (before the first heading) is a section titled with the document title
-    assert doc.sections[0].start == 0 and doc.text.startswith("This is my write-up")
+    assert doc.sections[0].start == 0 and doc.text.startswith("By Alice Example\n\nThis is my write-up")
     limits = body(doc, "Unified Limits")
     assert "We agreed that nova and cinder adopt oslo.limit first, as the earlier post explained." in limits
     assert "Limits in nova | bob" in body(doc, "Owners")  # list-table row
@@ -114,7 +114,7 @@ def test_jekyll_markdown_front_matter_and_kramdown_attributes():
     assert doc.metadata["event"] == "2024.1 Caracal PTG"  # explicit hint passes through
     assert [s.title for s in doc.sections] == ["Nova at the Caracal PTG", "Eventlet removal", "Owners"]
     assert_sections_exact(doc)
-    assert doc.text.startswith("Notes from the Nova sessions this week.")
+    assert doc.text.startswith("By Bob Example\n\nNotes from the Nova sessions this week.")  # byline kept
     removal = body(doc, "Eventlet removal")
     assert "\nWe agreed to keep both concurrency models for one release.\n" in removal  # blockquote line
     assert "\nfirst item with a bold word\n" in removal
@@ -129,7 +129,7 @@ def test_pelican_markdown_header_lines_are_metadata():
     doc = read_bytes("preview.md", md)[0]
     assert doc.title == "What to expect"
     assert doc.metadata == {"date": "2017-08-29", "author": "Thierry Example"}
-    assert doc.text == "Intro.\n\nRooms\n\nText."
+    assert doc.text == "By Thierry Example\n\nIntro.\n\nRooms\n\nText."
 
 
 # --------------------------------------------------------------------------- HTML
@@ -146,10 +146,11 @@ def test_hugo_blog_page_keeps_main_text_only():
     assert [s.title for s in doc.sections] == ["Kolla at the Dalmatian PTG", "Health checks", "Ansible versions"]
     assert_sections_exact(doc)
     assert "Read the etherpad for details." in doc.text
+    assert doc.text.count("By Carol Example") == 1  # the byline, once, from the metadata
     assert "\nmnasiadka owns the spec\nreview by bbezak" in body(doc, "Health checks")
     assert "2024.2 | 2.16" in body(doc, "Ansible versions")
     for junk in ("Home", "About", "Recent posts", "Another post", "tracking", "color: red", "Share on Twitter",
-                 "Tags: kolla", "comments", "Great post", "Copyright", "ansible-core", "By Carol"):
+                 "Tags: kolla", "comments", "Great post", "Copyright", "ansible-core"):
         assert junk not in doc.text
     assert not URL.search(doc.text)
 

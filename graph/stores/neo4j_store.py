@@ -237,7 +237,7 @@ class Neo4jStore(GraphStore):
             self._driver = neo4j.GraphDatabase.driver(
                 self.uri, auth=auth, max_transaction_retry_time=retry_time,
                 connection_timeout=connection_timeout, user_agent="ptgkg")
-            self._driver.verify_connectivity()
+            self._verify_connectivity()
             self.dialect = self._detect_dialect()
             if not read_only:
                 self._ensure_schema()
@@ -300,6 +300,18 @@ class Neo4jStore(GraphStore):
     def _read_with(self, work, *args):
         with self._errors(), self._session() as session:
             return session.execute_read(work, *args)
+
+    def _verify_connectivity(self) -> None:
+        # FalkorDB's Bolt endpoint fails the handshake of every other new connection
+        # (measured with 4.16.3): a second attempt is not a retry storm
+        for attempt in (1, 2):
+            try:
+                self._driver.verify_connectivity()
+                return
+            except ServiceUnavailable as exc:
+                if attempt == 2 or "handshake" not in str(exc):
+                    raise
+                time.sleep(0.05)
 
     def _detect_dialect(self) -> cypher.Dialect:
         # FalkorDB announces itself as "Neo4j/5.13.0"; it has no dbms.components()

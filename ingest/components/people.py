@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
@@ -25,16 +26,22 @@ SPANS_KEY = "people"
 _NICK_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-|`^]{1,24}$")
 _ACTION_VERBS = ["will", "volunteered", "volunteers", "to", "agreed", "proposed", "suggested",
                  "said", "takes", "took", "is", "has", "offered", "mentioned", "noted", "explained",
-                 "presented", "asked", "raised", "wants", "would", "needs", "can", "promised"]
+                 "presented", "asked", "raised", "wants", "would", "needs", "can", "promised", "plans",
+                 "planned", "thinks", "suggests", "proposes", "reported", "showed", "shown", "shared",
+                 "confirmed", "wrote", "started", "pointed", "looked", "looks", "agrees", "disagreed", "is",
+                 "was", "did", "does", "has", "had", "made", "gave", "volunteer", "signed", "sync", "syncs"]
+_ROLE_WORDS = {"contributor", "core", "ptl", "maintainer", "reviewer", "author", "developer", "member", "lead",
+               "liaison", "chair", "operator", "colleague"}
 _OWNER_CUES = {"ar", "action", "actions", "owner", "owners", "champion", "champions", "contact",
                "contacts", "assignee", "assignees", "volunteer", "volunteers", "lead", "leads",
                "by", "attendees", "present", "who"}
 _NOT_NAMES = frozenset("""
-todo tbd fixme agreed action note notes summary topic topics etherpad ptg ptl tc cores core
+todo tbd fixme agreed action note notes summary topic topics etherpad ptg ptl tc cores core openstack
 team teams community folks everyone someone nobody anyone all we they i you he she it
 """.split())
 
 _ENGLISH: frozenset[str] | None = None
+_STOP = frozenset(STOP_WORDS)
 
 
 def english_words(nlp: Language | None = None) -> frozenset[str]:
@@ -58,6 +65,22 @@ def english_words(nlp: Language | None = None) -> frozenset[str]:
     return _ENGLISH
 
 
+def is_english(word: str, english: frozenset[str]) -> bool:
+    """The WordNet index lists lemmas; accept their common inflections too.
+
+    >>> is_english("projects", frozenset({"project"})), is_english("rloo", frozenset({"project"}))
+    (True, False)
+    """
+    w = word.lower()
+    if w in english:
+        return True
+    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"),
+                         ("est", ""), ("er", ""), ("ly", "")):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and w[: len(w) - len(suffix)] + repl in english:
+            return True
+    return False
+
+
 def looks_like_nick(text: str, english: frozenset[str]) -> bool:
     """>>> looks_like_nick("pbourke", frozenset({"team"}))
     True
@@ -67,7 +90,11 @@ def looks_like_nick(text: str, english: frozenset[str]) -> bool:
     if not _NICK_RE.match(text) or text.isupper() or text.isdigit():
         return False
     low = text.lower()
-    return low not in english and low not in _NOT_NAMES and any(c.isalpha() for c in text)
+    if "-" in low:  # "pas-ha" yes, "from-volume" no
+        parts = low.split("-")
+        if any(p in english and len(p) > 3 or p in _STOP for p in parts):
+            return False
+    return not is_english(low, english) and low not in _NOT_NAMES and any(c.isalpha() for c in text)
 
 
 @Language.factory("ptgkg_people", requires=["doc.ents"], assigns=["doc.spans"])
@@ -85,11 +112,22 @@ class PeopleFinder:
         self.matcher.add("NICK_ACTS", [[nickish, {"LOWER": {"IN": _ACTION_VERBS}}]])
         self.matcher.add("PAREN_NICK", [[{"ORTH": "("}, nickish, {"ORTH": ")"}]])
 
+
     def add_known_nicks(self, nicks) -> None:
         """Nicks the store already knows (from governance or earlier notes)."""
         self.known_nicks.update(n.lower() for n in nicks if n)
 
     # -- helpers ------------------------------------------------------------
+    def _acts_like_person(self, ent: Span) -> bool:
+        """NER often calls contributors' names ORG in notes ("Sylvain Bauza", "Bence"):
+        accept capitalised non-English words that act like a person."""
+        if not (1 <= len(ent) <= 3) or not all(t.is_title and t.is_alpha and t.lower_ not in self.english for t in ent):
+            return False
+        doc = ent.doc
+        nxt = doc[ent.end].lower_ if ent.end < len(doc) else ""
+        prev = doc[ent.start - 1].lower_ if ent.start else ""
+        return nxt in _ACTION_VERBS or prev in ("by", "with", "thanks", "and") and nxt in (".", ",", "on", "and", "")
+
     def _is_taken(self, doc: Doc, start: int, end: int) -> bool:
         return any(t.ent_type_ in ("PROJECT", "PTG", "CYCLE") for t in doc[start:end])
 
@@ -108,7 +146,7 @@ class PeopleFinder:
             return None
         if self._is_taken(doc, start, end) or text.islower() or text.isupper() and len(text) > 3:
             return None
-        if any(t.lower_ in _NOT_NAMES for t in span):
+        if any(t.lower_ in _NOT_NAMES for t in span) or any(t.is_upper and len(t) > 1 for t in span):
             return None
         topics = doc.spans.get("topics", [])
         if any(t.start < end and start < t.end for t in topics):
@@ -118,15 +156,49 @@ class PeopleFinder:
             return None
         return Span(doc, start, end, label="PERSON")
 
+    def _merge_hyphen_nicks(self, doc: Doc) -> None:
+        """spaCy splits "pas-ha" and "sean-k-mooney" at the hyphens; join such runs
+        back into one token when they look like a nick (and are no entity or topic)."""
+        busy = {i for e in doc.ents for i in range(e.start, e.end)}
+        busy |= {i for s in doc.spans.get("topics", []) for i in range(s.start, s.end)}
+        runs, i = [], 0
+        while i < len(doc) - 2:
+            j = i
+            while (j + 2 < len(doc) and doc[j + 1].text == "-" and not doc[j].whitespace_
+                   and not doc[j + 1].whitespace_ and doc[j + 2].is_alpha):
+                j += 2
+            if j > i:
+                if not busy & set(range(i, j + 1)) and all(t.is_lower or t.text == "-" for t in doc[i:j + 1]) \
+                        and looks_like_nick(doc[i:j + 1].text, self.english):
+                    runs.append((i, j + 1))
+                i = j + 1
+            else:
+                i += 1
+        if runs:
+            with doc.retokenize() as retok:
+                for a, b in runs:
+                    retok.merge(doc[a:b])
+
     def __call__(self, doc: Doc) -> Doc:
         foreign = doc._.ptg_language != "en"
+        self._merge_hyphen_nicks(doc)
         found: list[Span] = []
         if not foreign:
             for ent in doc.ents:
-                if ent.label_ == "PERSON":
+                if ent.label_ == "PERSON" or (ent.label_ in ("ORG", "GPE", "NORP") and self._acts_like_person(ent)):
                     span = self._clean_person(ent)
                     if span is not None:
                         found.append(span)
+        # a blog byline at the top: "By Aoife Brennan"
+        for sent in list(doc.sents)[:4]:
+            m = re.fullmatch(r"By ([A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,3})", sent.text.strip())
+            if m:
+                span = doc.char_span(sent.start_char + sent.text.index(m.group(1)),
+                                     sent.start_char + sent.text.index(m.group(1)) + len(m.group(1)))
+                if span is not None:
+                    found = [p for p in found if p.end <= span.start or p.start >= span.end]
+                    found.append(Span(doc, span.start, span.end, label="PERSON"))
+                break
         # "Full Name (nick)": attach the nick to the name; two or three capitalised
         # words before a nick in parentheses are a name whatever NER thought
         nick_of: dict[int, str] = {}
@@ -151,7 +223,7 @@ class PeopleFinder:
         # a lone capitalised word is a name only if it is not an English word, or it is
         # the first name of someone this note names in full ("Lajos" after "Lajos Katona")
         first_names = {p[0].lower_ for p in found if len(p) > 1}
-        found = [p for p in found if len(p) > 1 or p[0].lower_ in first_names or p[0].lower_ not in self.english]
+        found = [p for p in found if len(p) > 1 or p[0].lower_ in first_names or not is_english(p[0].text, self.english)]
         people = [Span(doc, p.start, p.end, label="PERSON", kb_id=nick_of.get(p.start, "")) for p in found]
         taken = {i for p in people for i in range(p.start, p.end)}
         nick_spans: list[Span] = []
@@ -167,13 +239,22 @@ class PeopleFinder:
             rule = doc.vocab.strings[match_id]
             if rule == "NICK_ACTS":
                 tok = doc[start]
-                # a nick acting at the start of a line or after a list marker / owner cue
+                # a nick acting at the start of a line or sentence, after a list marker or owner cue
                 prev = doc[start - 1] if start else None
-                at_line_start = prev is None or "\n" in prev.text or prev.text in ("*", "-", ":", "•", ",", "(")
-                if tok.text.lower() in doc_nicks or (at_line_start and tok.text[:1].islower()):
+                at_start = (prev is None or tok.is_sent_start or "\n" in prev.text
+                            or prev.text in ("*", "-", ":", "•", ",", "(", ".", ";"))
+                nick_shaped = tok.text[:1].islower() or any(c.isupper() for c in tok.text[1:]) or any(
+                    c.isdigit() or c in "_|" for c in tok.text)
+                if tok.text.lower() in doc_nicks or (at_start and nick_shaped):
                     add_nick(start)
-            elif rule == "PAREN_NICK" and doc[start + 1].text.lower() in doc_nicks:
-                add_nick(start + 1)
+            elif rule == "PAREN_NICK":
+                nick = doc[start + 1]
+                role_before = start > 0 and doc[start - 1].lower_ in _ROLE_WORDS
+                if nick.text.lower() in doc_nicks:
+                    add_nick(start + 1)
+                elif role_before and nick.is_lower and not nick.is_stop and start + 1 not in taken:
+                    nick_spans.append(Span(doc, start + 1, start + 2, label="NICK", kb_id=nick.text))
+                    taken.add(start + 1)
         # owner lists: "AR: rloo, dtantsur", "Champions: JayF", "Owner: TheJulia"
         for sent in doc.sents:
             toks = [t for t in sent if not t.is_space]

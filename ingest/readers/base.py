@@ -290,6 +290,10 @@ class TextBuilder:
         blocks = [b for b in self._blocks if b.text]
         if not blocks:
             raise RejectedInput("empty document")
+        author = str((metadata or {}).get("author") or "").strip()
+        if author and kind in ("markdown", "rst", "html") and not any(author in b.text for b in blocks):
+            # a blog post's byline, as a reader sees it on the page, so the author can be quoted as evidence
+            blocks.insert(1 if blocks[0].kind == "heading" else 0, _Block("line", f"By {clean_inline(author)}"))
         title = clean_inline(title) or self.first_heading() or _title_from_source(source)
         ranks = {lvl: i + 1 for i, lvl in enumerate(sorted({b.level for b in blocks if b.kind == "heading"}))}
 

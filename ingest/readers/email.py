@@ -125,6 +125,12 @@ def build_mail_document(
     if date:
         meta["date"] = date
     meta.update(extra or {})
+    # "On Mon, ... Julia Kreger <julia@...> wrote:" says whom a reply answers ("Thanks Julia")
+    for line in body.replace("\r\n", "\n").split("\n"):
+        m = re.match(r"^On\b.*?,?\s+([A-Z][a-z][\w'’.-]*(?:\s+[A-Z][a-z][\w'’.-]*){1,3})\s*<[^>]+>\s*wrote:\s*$", line.strip())
+        if m:
+            meta["replying_to"] = m.group(1)
+            break
     builder = TextBuilder()
     build_plain(strip_quoted(body), builder, style="text")
     return builder.build(source, kind, title or "(no subject)", meta)

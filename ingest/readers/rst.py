@@ -64,6 +64,20 @@ def _split_header(text: str) -> tuple[dict[str, Any], str]:
     lines = text.split("\n")
     fields: dict[str, Any] = {}
     i = 0
+    # a document title (optionally overlined) may stand above the fields
+    under = re.compile(r"^([=#\-~*^+`'\"])\1{2,}\s*$")
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    j = i + 1 if i < len(lines) and under.match(lines[i]) else i
+    title = None
+    if j + 1 < len(lines) and lines[j].strip() and under.match(lines[j + 1]) and not under.match(lines[j]):
+        k = j + 2
+        while k < len(lines) and not lines[k].strip():
+            k += 1
+        if k < len(lines) and (_META_FIELD.match(lines[k].strip()) or _NIKOLA_META.match(lines[k].strip())):
+            title, i = lines[j].strip(), k
+    if title is None:
+        i = 0
     while i < len(lines):
         s = lines[i].strip()
         if not s:
@@ -77,6 +91,8 @@ def _split_header(text: str) -> tuple[dict[str, Any], str]:
         i += 1
     if not fields:
         return {}, text
+    if title and "title" not in fields:
+        fields["title"] = title
     return fields, "\n".join(lines[i:])
 
 

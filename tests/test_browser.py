@@ -1,0 +1,198 @@
+"""The dashboard as a user sees it: ``ptgkg dashboard`` served for real and driven in
+Debian's headless Chromium through PyPI playwright (never ``playwright install``).
+
+Visits the SPEC.md deep links on a fresh server (the first request is a deep link,
+not ``/``), clicks a node of the collaboration network, ingests a note on the Ingest
+page, and checks that markup from notes stays text: no dialog opens, no ``<script>``
+or ``<img onerror>`` from a note reaches the DOM, no ``javascript:`` link exists.
+Saves a screenshot of each page under docs/screenshots/.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.test_dashboard import HOSTILE_PAD, XSS_IMG, build_store
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parents[1]
+SHOTS = REPO / "docs" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync"]
+
+if not CHROMIUM.exists():
+    pytest.skip("install Debian's chromium to run the browser test (apt-get install chromium)",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the PyPI package)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    store = build_store(tmp_path_factory.mktemp("browser"))
+    port = _free_port()
+    env = dict(os.environ, STREAMLIT_CLIENT_TOOLBAR_MODE="minimal", STREAMLIT_SERVER_FILE_WATCHER_TYPE="none")
+    log = tmp_path_factory.mktemp("log") / "dashboard.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "ptgkg.cli", "dashboard", "--store", str(store),
+                                 "--port", str(port), "--allow-ingest"],
+                                cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 40
+        while True:
+            try:
+                with urllib.request.urlopen(base + "_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the dashboard did not come up:\n" + log.read_text()[-2000:])
+            time.sleep(0.3)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # the CLI and the streamlit it started, nothing else
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def browser_page(server):
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.dialogs = []
+        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+        yield page
+        browser.close()
+
+
+def visit(page, base: str, path: str, ready: str) -> None:
+    """Open a deep link and wait until ``ready`` text is on screen and the app is idle."""
+    page.goto(base + path)
+    page.get_by_text(ready, exact=False).first.wait_for(timeout=20000)
+    settle(page)
+
+
+def settle(page) -> None:
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') && "
+        "document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0", timeout=20000)
+    page.wait_for_timeout(300)
+
+
+def screenshot(page, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its main area, so grow the viewport to it."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 1000")
+    page.set_viewport_size({"width": 1400, "height": int(min(2400, max(1000, height)))})
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def assert_inert(page) -> None:
+    """Nothing a note said became markup: in the page and in every component frame."""
+    assert page.dialogs == []
+    for frame in page.frames:
+        found = frame.evaluate("""() => ({
+            scripts: [...document.querySelectorAll('script')].filter(s => s.textContent.includes('alert(1)')).length,
+            imgs: document.querySelectorAll('img[src="x"], img[onerror]').length,
+            js_links: document.querySelectorAll('a[href^="javascript" i]').length,
+        })""")
+        assert found == {"scripts": 0, "imgs": 0, "js_links": 0}, (frame.url, found)
+
+
+def card_of(page, href: str) -> str:
+    """The text of the smallest block around the link to ``href`` that also holds a quote."""
+    return page.evaluate("""(href) => {
+        let e = document.querySelector(`a[href="${href}"]`);
+        while (e && !e.querySelector('blockquote')) e = e.parentElement;
+        return e ? e.innerText : null;
+    }""", href)
+
+
+def test_deep_links_show_what_a_user_asked_for(server, browser_page):
+    page, t0 = browser_page, time.monotonic()
+
+    # first request on a fresh server: a pasted deep link
+    visit(page, server, "project?name=Kolla", "Works with")
+    assert page.get_by_role("heading", name="Kolla", exact=True).is_visible()
+    tripleo = card_of(page, "project?name=TripleO")
+    assert tripleo and "TripleO" in tripleo and "“" in tripleo, tripleo
+    assert page.get_by_role("button", name="Download brief (Markdown)").is_visible()
+    assert_inert(page)
+    screenshot(page, "project")
+
+    visit(page, server, "topic?name=health%20checks", "Who discussed it")
+    for person in ("Paul Bourke", "Mark Goddard"):
+        card = card_of(page, f"person?name={person.replace(' ', '+')}")
+        assert card and "mention" in card and "“" in card, person
+    assert_inert(page)
+    screenshot(page, "topic")
+
+    visit(page, server, "person?name=Paul%20Bourke", "Decisions assigned")
+    assert page.locator('a[href="project?name=Kolla"]').count() >= 1
+    assert_inert(page)
+    screenshot(page, "person")
+
+    visit(page, server, "decisions?project=Kolla", "Decision log")
+    assert page.get_by_role("combobox", name="Project").input_value() == "Kolla"
+    assert page.get_by_role("button", name="Download CSV").is_visible()
+    screenshot(page, "decisions")
+
+    visit(page, server, f"search?q=onerror", "match")
+    body = page.inner_text("body")
+    assert XSS_IMG in body  # the note's markup is shown as text...
+    assert_inert(page)  # ...and never became an element
+
+    visit(page, server, "", "Most connected")
+    assert page.locator('a[href="project?name=Kolla"]').count() >= 1
+    screenshot(page, "overview")
+    assert time.monotonic() - t0 < 60
+
+
+def test_clicking_the_network_shows_evidence(server, browser_page):
+    page = browser_page
+    visit(page, server, "collaboration", "Who bridges whom")
+    frame = next(f for f in page.frames if "st_link_analysis" in f.url)
+    frame.wait_for_function("() => document.getElementById('cy')?._cyreg?.cy?.nodes().length > 0", timeout=20000)
+    # a user's tap on the TripleO node, through the component's own event handlers
+    frame.evaluate("() => document.getElementById('cy')._cyreg.cy.getElementById('project:tripleo').emit('tap')")
+    page.wait_for_function("() => document.querySelector('input[aria-label=\"Evidence for\"]')?.value === 'TripleO'",
+                           timeout=20000)
+    settle(page)
+    assert "↔ Kolla" in page.inner_text("body")
+    assert_inert(page)
+    screenshot(page, "collaboration")
+
+
+def test_ingest_page_adds_an_uploaded_note(server, browser_page, tmp_path):
+    page = browser_page
+    visit(page, server, "ingest", "Add notes")
+    screenshot(page, "ingest")
+    note = tmp_path / "stein-hostile.etherpad.txt"
+    note.write_text(HOSTILE_PAD.replace("hostile input session", "second hostile session"), encoding="utf-8")
+    page.locator('input[type="file"]').set_input_files(str(note))
+    page.get_by_text("399.0B").wait_for()  # the file chip (its long name is shortened on screen)
+    page.get_by_role("button", name="Ingest").click()
+    page.get_by_text("Ingested 1").wait_for(timeout=40000)
+    assert_inert(page)

@@ -1,0 +1,394 @@
+"""The Streamlit dashboard, page by page, with ``streamlit.testing.v1.AppTest``.
+
+The graph is data/notes ingested by the real pipeline, plus one hostile etherpad
+(markup in headings, quotes and decisions) and one hand-built document whose
+*names* are hostile, so every place a name or a quote is shown gets checked.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+
+from ptgkg.config import Settings
+from ptgkg.graph.model import DocumentGraph, Edge, Evidence, Node, node_id
+from ptgkg.graph.stores import open_store
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "dashboard" / "app.py"
+
+XSS_SCRIPT = "<script>alert(1)</script>"
+XSS_IMG = "<img src=x onerror=alert(1)>"
+XSS_LINK = "[x](javascript:alert(1))"
+
+HOSTILE_PAD = f"""Stein PTG - Kolla hostile input session
+Denver, Tuesday 11 September 2018
+
+== Health checks {XSS_IMG} ==
+
+  * Mark Goddard (mgoddard) discussed container health checks with {XSS_IMG} in the notes
+  * AGREED: kolla and tripleo keep health checks {XSS_LINK} in one place
+  * ACTION: mgoddard to check that {XSS_SCRIPT} renders as text
+"""
+
+
+def hostile_names_graph() -> DocumentGraph:
+    """A document whose entity *names* are markup: a project, a person and a topic."""
+    doc = node_id("Document", "hostile-names")
+    text, ev = "", []
+
+    def line(quote: str) -> Evidence:
+        nonlocal text
+        start = len(text)
+        text += quote + "\n"
+        return Evidence(doc, quote, start, start + len(quote))
+
+    kolla = Node("project:kolla", "Project", "Kolla", props={"kind": "team"})
+    evil_project = Node(node_id("Project", XSS_IMG), "Project", XSS_IMG, props={"kind": "external"})
+    evil_person = Node(node_id("Person", XSS_LINK), "Person", XSS_LINK)
+    evil_topic = Node(node_id("Topic", XSS_SCRIPT), "Topic", XSS_SCRIPT)
+    edges = [
+        Edge(kolla.id, evil_project.id, "COLLABORATES_WITH",
+             [line(f"Kolla works with {XSS_IMG} on {XSS_SCRIPT}")], {"topics": [XSS_SCRIPT]}),
+        Edge(evil_person.id, evil_topic.id, "DISCUSSED", [line(f"{XSS_LINK} talked about {XSS_SCRIPT}")]),
+        Edge(kolla.id, evil_topic.id, "DISCUSSED", [line(f"Kolla discussed {XSS_SCRIPT} {XSS_LINK}")]),
+    ]
+    nodes = [Node(doc, "Document", "Hostile names", props={"title": f"Hostile {XSS_IMG}", "source": "hostile.txt"}),
+             kolla, evil_project, evil_person, evil_topic]
+    return DocumentGraph(doc, hashlib.sha256(text.encode()).hexdigest(), nodes, edges)
+
+
+def build_store(folder: Path) -> Path:
+    """data/notes + a hostile etherpad through the real pipeline, plus hostile names."""
+    from ptgkg.pipeline import Ingestor
+
+    notes = folder / "hostile-notes"
+    notes.mkdir(parents=True)
+    (notes / "stein-hostile.etherpad.txt").write_text(HOSTILE_PAD, encoding="utf-8")
+    location = folder / "store"
+    settings = Settings(store=str(location))
+    with open_store(location, settings=settings) as store:
+        summary = Ingestor(store, settings).run([REPO / "data" / "notes", notes])
+        assert not summary.rejected, summary.rejected
+        store.write_document(hostile_names_graph())
+    return location
+
+
+@pytest.fixture(scope="module")
+def kg(tmp_path_factory) -> Path:
+    return build_store(tmp_path_factory.mktemp("dashboard"))
+
+
+@pytest.fixture
+def app(kg, monkeypatch):
+    """An AppTest of the whole app on the test graph; ``app(page, **query)`` runs a page."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("PTGKG_STORE", str(kg))
+    monkeypatch.setenv("PTGKG_DASHBOARD_ALLOW_INGEST", "false")
+
+    def run(page: str | None = None, **query: str):
+        at = AppTest.from_file(str(APP), default_timeout=60).run()
+        if page:
+            at.switch_page(f"views/{page}.py")
+        for k, v in query.items():
+            at.query_params[k] = v
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return run
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+_UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def plain(markdown: str) -> str:
+    """What a reader sees of escaped Markdown text."""
+    return _UNESCAPE.sub(r"\1", markdown)
+
+
+def shown_markdown(at) -> list[str]:
+    """Every Markdown string the page sends: markdown, captions, titles, link and expander
+    labels, warnings."""
+    out = [e.value for kind in ("markdown", "caption", "title", "header", "subheader", "warning", "info",
+                                "success", "error") for e in getattr(at, kind)]
+    out += [p.proto.label for p in at.get("page_link")]
+    out += [e.label for e in at.expander]
+    return out
+
+
+def texts(at) -> str:
+    return "\n".join(plain(s) for s in shown_markdown(at))
+
+
+def links(at) -> list[tuple[str, str]]:
+    """(page, query string) of every in-app link on the page."""
+    return [(p.proto.page, p.proto.query_string) for p in at.get("page_link")]
+
+
+def assert_inert(at) -> None:
+    """No Markdown the page sends can turn into HTML tags or links: rendered by a
+    CommonMark renderer *with raw HTML enabled* (worse than Streamlit), it has no tags
+    and no javascript: links."""
+    md = MarkdownIt("commonmark", {"html": True})
+    for s in shown_markdown(at):
+        html = md.render(s)
+        assert "<script" not in html and "<img" not in html, s
+        assert 'href="javascript' not in html, s
+
+
+# -- unit: escaping, links, brief, decision log, network ---------------------------------
+
+def test_md_escape_renders_markup_as_text():
+    from ptgkg.dashboard.safe import md_escape
+
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    for hostile in (XSS_SCRIPT, XSS_IMG, XSS_LINK, "**bold** _it_ `code` # h :red[x] $x$ | a |"):
+        html = md.render(md_escape(hostile))
+        assert "<script" not in html and "<img" not in html and "href=" not in html
+        assert "<strong>" not in html and "<em>" not in html and "<code>" not in html and "<h1>" not in html
+    assert md.render(md_escape(XSS_SCRIPT)).strip() == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"
+    assert md_escape("two\nlines") == "two lines"
+
+
+def test_page_url_percent_encodes_query_values():
+    from ptgkg.dashboard.safe import page_url
+
+    assert page_url("person", name="Paul Bourke") == "person?name=Paul%20Bourke"
+    assert page_url("search", q="a&b=c#d") == "search?q=a%26b%3Dc%23d"
+    assert page_url("decisions", project="Kolla", topic="") == "decisions?project=Kolla"
+
+
+def test_network_elements_escape_html_for_the_component_info_panel(kg):
+    from ptgkg.dashboard.network import analyse, collaboration_network, cytoscape_elements, to_networkx
+
+    with open_store(kg, read_only=True) as store:
+        net = collaboration_network(store)
+    assert any({net.projects[a].name, net.projects[b].name} == {"Kolla", "TripleO"} for a, b in net.pairs)
+    elements = cytoscape_elements(net, analyse(to_networkx(net)))
+    names = {e["data"]["name"] for e in elements["nodes"]}
+    assert "&lt;img src=x onerror=alert(1)&gt;" in names
+    for element in elements["nodes"] + elements["edges"]:
+        for value in element["data"].values():
+            assert "<" not in str(value) and ">" not in str(value)
+
+
+def test_decision_log_flags_items_that_come_back(kg):
+    from ptgkg.dashboard.decision_log import decision_rows, recurring_items, to_csv
+    from ptgkg.graph.queries import DecisionView
+
+    def d(i, status, event, topic, project="Kolla", text="tag images"):
+        return DecisionView(node=Node(f"decision:{i}", "Decision", text), text=text, status=status,
+                            events=[event], topics=[topic], projects=[project])
+
+    log = [d(1, "open", "Queens PTG", "stable branches"), d(2, "open", "Rocky PTG", "stable branches"),
+           d(3, "agreed", "Stein PTG", "stable branches"), d(4, "open", "Rocky PTG", "upgrades"),
+           d(5, "open", "Stein PTG", "stable branches", project="Nova")]
+    recurring = recurring_items(log)
+    assert recurring == {"decision:1": ["Queens PTG", "Rocky PTG"], "decision:2": ["Rocky PTG", "Queens PTG"]}
+    frame = decision_rows(log, recurring)
+    assert list(frame["recurring"])[:2] == ["Queens PTG → Rocky PTG", "Rocky PTG → Queens PTG"]
+    evil = decision_rows([d(6, "open", "Stein PTG", "x", text="=cmd|' /C calc'!A0")])
+    assert b"'=cmd" in to_csv(evil)
+
+
+def test_project_brief_has_every_section_with_quotes(kg):
+    from ptgkg.dashboard.brief import project_brief
+    from ptgkg.graph import queries
+
+    with open_store(kg, read_only=True) as store:
+        brief = project_brief(queries.profile(store, "Kolla"))
+    sections = re.findall(r"^## (.+)$", brief, re.M)
+    assert sections == ["What it works on", "Key people", "Decision log", "Works with", "Notes to read first"]
+    works_with = brief.split("## Works with")[1].split("##")[0]
+    assert "**TripleO**" in works_with and "\n  > " in works_with
+    assert "Queens PTG" in brief and "Paul Bourke" in brief
+    html = MarkdownIt("commonmark", {"html": True}).render(brief)
+    assert "<script" not in html and "<img" not in html and 'href="javascript' not in html
+
+
+# -- pages ---------------------------------------------------------------------------------
+
+def test_overview_counts_timeline_top_lists_and_search_box(app, kg):
+    at = app()
+    with open_store(kg, read_only=True) as store:
+        counts = store.counts()["nodes"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Projects"] == f"{counts['Project']:,}" and metrics["Decisions"] == f"{counts['Decision']:,}"
+    ptgs = at.dataframe[0].value
+    assert {"Queens PTG", "Stein PTG"} <= set(ptgs["PTG"])
+    assert ("project", "name=Kolla") in links(at) and ("topic", "name=health+checks") in links(at)
+    at.text_input[0].input("Podman")
+    at.button[0].click().run()
+    assert at.query_params == {"q": "Podman"}
+    assert at.title[0].value == "Search" and "Podman" in texts(at)
+
+
+def test_topic_page_lists_people_with_sessions_dates_and_quotes(app):
+    at = app("topic", name="health checks")
+    assert at.title[0].value == "health checks"
+    people = [q for p, q in links(at) if p == "person"]
+    assert "name=Paul+Bourke" in people and "name=Mark+Goddard" in people
+    assert "name=Kolla" in [q for p, q in links(at) if p == "project"]
+    shown = texts(at)
+    assert "Queens PTG" in shown and "2017-09" in shown and "> “" in shown  # dated, quoted evidence
+    timeline = at.dataframe[0].value
+    assert {"Queens PTG", "Stein PTG"} <= set(timeline["PTG"])
+    decisions = at.dataframe[1].value
+    assert decisions["status"].isin(["agreed", "action", "proposed", "open"]).all() and len(decisions)
+    assert ("decisions", "topic=health+checks") in links(at)
+    assert_inert(at)
+
+
+def test_topic_page_unknown_name_explains_and_suggests(app):
+    at = app("topic", name="container health")
+    assert any("No topic called" in w.value for w in at.warning)
+    assert any(p in ("topic", "search") for p, _ in links(at))
+    at = app("topic", name="qqqxyz")
+    assert any("No topic called" in w.value for w in at.warning)
+
+
+def test_project_page_is_an_onboarding_view_with_collaborator_quotes(app):
+    at = app("project", name="Kolla")
+    assert at.title[0].value == "Kolla"
+    assert ("project", "name=TripleO") in links(at)
+    # the TripleO card quotes what shows the collaboration
+    markdown = [plain(m.value) for m in at.markdown]
+    assert any(m.startswith("> “") and "TripleO" in m for m in markdown)
+    assert {"What it works on", "Works with", "Key people", "Notes to read first", "Decision log"} <= \
+        {s.value for s in at.subheader}
+    assert ("person", "name=Paul+Bourke") in links(at) or ("person", "name=Mark+Goddard") in links(at)
+    assert at.get("download_button")[0].proto.label == "Download brief (Markdown)"
+    log = at.dataframe[0].value
+    assert len(log) and log["decision"].str.len().min() > 0
+    assert ("decisions", "project=Kolla") in links(at)
+    assert_inert(at)
+
+
+def test_project_page_for_a_person_points_to_the_person(app):
+    at = app("project", name="Paul Bourke")
+    assert ("person", "name=Paul+Bourke") in links(at)
+
+
+def test_person_page_projects_topics_decisions_sessions(app):
+    at = app("person", name="pbourke")  # an IRC nick finds the person
+    assert at.title[0].value == "Paul Bourke"
+    assert ("project", "name=Kolla") in links(at)
+    assert ("topic", "name=health+checks") in links(at)
+    assert "Decisions assigned" in [s.value for s in at.subheader]
+    assert any("spec" in plain(m.value) for m in at.markdown if m.value.startswith("**"))
+    sessions = at.dataframe[0].value
+    assert len(sessions) and (sessions["PTG"].str.contains("Queens PTG")).any()
+
+
+def test_collaboration_page_explains_a_pair_and_finds_paths(app):
+    at = app("collaboration")
+    focus = at.selectbox(key="focus")
+    pair = next(i for i, label in enumerate(focus.options) if label in ("Kolla ↔ TripleO", "TripleO ↔ Kolla"))
+    focus.select_index(pair).run()
+    shown = texts(at)
+    assert "Decisions involving both" in shown and "What the notes say" in shown
+    assert any(plain(m.value).startswith("> “") for m in at.markdown)
+    centrality = at.dataframe[0].value
+    assert {"Kolla", "TripleO"} <= set(centrality["project"]) and centrality["betweenness"].max() > 0
+    # a PTG filter keeps only what was said there
+    ptg = at.multiselect[0]
+    ussuri = next(o for o in ptg.options if o.startswith("Ussuri PTG"))
+    ptg.set_value([ussuri]).run()
+    assert "Kolla" not in at.selectbox(key="focus").options
+    assert at.query_params.get("event") == "Ussuri PTG"
+    # a shortest path between two entities
+    at.text_input[0].input("Kolla")
+    at.text_input[1].input("Paul Bourke").run()
+    chain = [plain(m.value) for m in at.markdown if "Paul Bourke" in m.value and "Kolla" in m.value]
+    assert chain and chain[0].startswith("**Kolla** (Project) — ")
+    assert_inert(at)
+
+
+def test_decisions_page_filters_sorts_and_exports(app):
+    at = app("decisions", project="Kolla")
+    frame = at.dataframe[0].value
+    assert len(frame) and frame["projects"].str.contains("Kolla").all()
+    assert list(frame["date"]) == sorted(frame["date"], reverse=True)
+    at.multiselect[0].set_value(["agreed"]).run()
+    agreed = at.dataframe[0].value
+    assert len(agreed) and (agreed["status"] == "agreed").all() and len(agreed) < len(frame)
+    assert at.query_params == {"project": "Kolla", "status": "agreed"}
+    assert at.get("download_button")[0].proto.label == "Download CSV"
+    everything = app("decisions").dataframe[0].value
+    assert len(everything) > len(frame)
+    missing = app("decisions", project="Nonexistent Project")
+    assert any("no project named" in w.value for w in missing.warning)
+
+
+def test_search_page_finds_names_decisions_and_quotes_as_text(app):
+    at = app("search", q="onerror")
+    assert XSS_IMG in texts(at)  # shown, as text
+    assert_inert(at)
+    at = app("search", q="health checks")
+    assert ("topic", "name=health+checks") in links(at)
+
+
+def test_hostile_names_render_inert_everywhere(app):
+    for page, query in [("topic", {"name": XSS_SCRIPT}), ("person", {"name": XSS_LINK}),
+                        ("project", {"name": "Kolla"}), ("search", {"q": "alert(1)"}),
+                        ("collaboration", {}), ("decisions", {"project": "Kolla"})]:
+        at = app(page, **query)
+        assert_inert(at)
+    at = app("topic", name=XSS_SCRIPT)
+    assert at.title[0].value == md_escaped(XSS_SCRIPT)
+    assert ("person", "name=%5Bx%5D%28javascript%3Aalert%281%29%29") in links(at)
+
+
+def md_escaped(s: str) -> str:
+    from ptgkg.dashboard.safe import md_escape
+
+    return md_escape(s)
+
+
+def test_no_raw_html_anywhere_in_the_dashboard():
+    for path in (REPO / "dashboard").rglob("*.py"):
+        source = path.read_text()
+        assert "unsafe_allow_html" not in source, path
+        assert "st.html(" not in source and "components.html(" not in source, path
+
+
+def test_missing_store_gets_a_clear_message(app, monkeypatch, tmp_path):
+    monkeypatch.setenv("PTGKG_STORE", str(tmp_path / "nowhere"))
+    at = app("project", name="Kolla")
+    assert any("No graph to show yet" in w.value for w in at.warning)
+
+
+def test_ingest_page_hidden_when_not_allowed(app):
+    at = app()
+    with pytest.raises(ValueError):
+        at.switch_page("views/ingest.py")
+
+
+def test_ingest_page_uploads_pastes_and_reports_rejects(kg, monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    store = tmp_path / "fresh"
+    monkeypatch.setenv("PTGKG_STORE", str(store))
+    monkeypatch.setenv("PTGKG_DASHBOARD_ALLOW_INGEST", "true")
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at.switch_page("views/ingest.py").run()
+    note = (REPO / "data" / "notes" / "queens-kolla-tripleo-crossproject.etherpad.txt").read_bytes()
+    at.file_uploader[0].set_value([("queens-kolla-tripleo-crossproject.etherpad.txt", note, "text/plain"),
+                                   ("empty.md", b"", "text/markdown")])
+    at.text_area[0].input(HOSTILE_PAD)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Ingested 2" in s.value and "rejected 1" in s.value for s in at.success), [s.value for s in at.success]
+    rejected = at.dataframe[0].value
+    assert list(rejected["file"]) == ["empty.md"] and rejected["reason"].str.len().min() > 3
+    assert "/tmp" not in " ".join(rejected["reason"])
+    with open_store(store, read_only=True) as s:
+        assert s.find_nodes("TripleO", "Project")
+    assert_inert(at)
