@@ -33,7 +33,7 @@ MAX_QUOTE = 600
 _LIST_MARKER = re.compile(r"^\s*(?:[*\-•+>|#]+|\d+[.)]|[a-z][.)])\s+")
 _COLLAB_CUE = re.compile(
     r"\b(together|jointly|joint|collaborat\w*|cooperat\w*|cross[- ]project|work(?:ed|ing|s)? with|"
-    r"with the \w[\w.\- ]{0,30} (?:team|folks|community|cores)|help(?:ed|ing|s)?|hand(?:ed|ing|s)?\b[\w\s-]{0,40}?\bover|"
+    r"with (?:the )?\w[\w.\- ]{0,30} (?:team|folks|community|cores)|follow(?:ed|ing)? up with|help(?:ed|ing|s)?|hand(?:ed|ing|s)?\b[\w\s-]{0,40}?\bover|"
     r"hand(?:ing)?[- ]?off|handover|coordinat\w*|shar(?:e|ed|ing)|align\w*|both teams|integrat\w*|sync(?:ed)? with|"
     r"liaison|in (?:cooperation|partnership) with|between)\b", re.I)
 _STRONG_COLLAB = re.compile(r"\b(together|jointly|joint|collaborat\w*|cross[- ]project)\b", re.I)
@@ -90,6 +90,11 @@ def _heading_topic(title: str, gz: Gazetteer) -> str | None:
     # keep acronyms and proper names, lower-case ordinary capitalised words
     out = [w if (w.isupper() or any(c.isupper() for c in w[1:]) or gz.project(w)) else w.lower() for w in t.split()]
     return " ".join(out).rstrip("?.!")
+
+
+def _is_team_like(gz: Gazetteer, name: str) -> bool:
+    entry = gz.project(name)
+    return entry is None or entry.kind != "external"
 
 
 def detect_event(doc: Doc, document: Document, gz: Gazetteer) -> str | None:
@@ -314,14 +319,27 @@ def extract_facts(doc: Doc, gz: Gazetteer) -> DocumentFacts:
         pairs: list[tuple[str, str]] = []
         if len(projs) >= 2 and _COLLAB_CUE.search(text) and (len(projs) <= 3 or _STRONG_COLLAB.search(text)):
             pairs = list(combinations(projs[:4], 2))
-        elif len(projs) == 1 and doc_team and projs[0] != doc_team and re.search(
-                r"\bwith the \w[\w.\- ]{0,30} (team|folks|community|cores|sig)\b", text, re.I):
+        elif len(projs) == 1 and doc_team and projs[0] != doc_team and _is_team_like(gz, projs[0]) and (
+                re.search(r"\bwith (the )?\w[\w.\- ]{0,30} (team|folks|community|cores|sig|room)\b", text, re.I)
+                or re.search(r"\b(together|jointly|joint|cross[- ]project|follow(ed|ing)? up with|in the \w[\w.\- ]{0,30} room)\b",
+                             text, re.I)):
             pairs = [(doc_team, projs[0])]
         topics = sent_topics.get(k) or session_topics(idx)
         for a, b in pairs:
             facts.collaborations.append(CollaborationFact(tuple(sorted((a, b))), list(topics), idx, sents.evidence(k)))
+    # a note by one team with a session per team it met ("Cinder", "Nova"...): the
+    # decisions made in such a session are joint work
+    decision_sents = {sents.index(sp.start) for sp in doc.spans.get("decisions", [])}
     for idx, projs in heading_projects.items():
         sfact = facts.sessions[idx] if idx < len(facts.sessions) else None
+        if (sfact and doc_team and len(projs) == 1 and projs[0] != doc_team and _is_team_like(gz, projs[0])
+                and len(sfact.title.split()) <= 4):
+            for k in sorted(decision_sents):
+                if session(sents.sents[k].start) == idx:
+                    facts.collaborations.append(CollaborationFact(tuple(sorted((doc_team, projs[0]))),
+                                                                  sent_topics.get(k) or session_topics(idx), idx,
+                                                                  sents.evidence(k)))
+                    break
         if sfact and len(projs) >= 2 and _HEADING_PAIR.search(sfact.title) and len(projs) <= 3:
             for a, b in combinations(projs, 2):
                 facts.collaborations.append(CollaborationFact(tuple(sorted((a, b))), session_topics(idx), idx,

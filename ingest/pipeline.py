@@ -58,6 +58,7 @@ def build_nlp(settings: Settings | None = None) -> Language:
 def _build_cached(model: str, fallbacks: tuple, gazetteer: str, events: str, topics: str) -> Language:
     s = get_settings().model_copy(update={"spacy_model": model, "spacy_model_fallbacks": fallbacks})
     nlp = load_model(s)
+    _tune_tokenizer(nlp)
     cfg = {"gazetteer": gazetteer, "events": events, "topics": topics}
     before_ner = True
     for name in PIPELINE:
@@ -68,6 +69,15 @@ def _build_cached(model: str, fallbacks: tuple, gazetteer: str, events: str, top
         conf = cfg if name in ("ptgkg_project_ruler", "ptgkg_event_ruler", "ptgkg_topics") else {}
         nlp.add_pipe(name, config=conf, **kwargs)
     return nlp
+
+
+def _tune_tokenizer(nlp: Language) -> None:
+    """Split a full stop after names ending in a capital ("like TripleO."), which spaCy's
+    English rules keep attached as if the word were an abbreviation."""
+    from spacy.util import compile_suffix_regex
+
+    suffixes = list(nlp.Defaults.suffixes) + [r"(?<=[a-z][A-Z])\."]
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
 
 
 def pipeline_fingerprint(settings: Settings | None = None) -> str:

@@ -1,11 +1,13 @@
 """The dashboard as a user sees it: ``ptgkg dashboard`` served for real and driven in
 Debian's headless Chromium through PyPI playwright (never ``playwright install``).
 
-Visits the SPEC.md deep links on a fresh server (the first request is a deep link,
-not ``/``), clicks a node of the collaboration network, ingests a note on the Ingest
-page, and checks that markup from notes stays text: no dialog opens, no ``<script>``
-or ``<img onerror>`` from a note reaches the DOM, no ``javascript:`` link exists.
-Saves a screenshot of each page under docs/screenshots/.
+Visits the SPEC.md deep links on a fresh server over data/notes (the first request
+is a deep link, not ``/``) and saves a screenshot of each page under
+docs/screenshots/; clicks a node of the collaboration network; ingests a hostile
+etherpad on the Ingest page; then adds a document whose names are markup while the
+server runs. Markup from notes must stay text: no dialog opens, no ``<script>`` or
+``<img onerror>`` from a note reaches the DOM (the network component's frame
+included), no ``javascript:`` link exists.
 """
 from __future__ import annotations
 
@@ -17,10 +19,12 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
-from tests.test_dashboard import HOSTILE_PAD, XSS_IMG, build_store
+from ptgkg.graph.stores import open_store
+from tests.test_dashboard import HOSTILE_PAD, XSS_IMG, XSS_SCRIPT, build_store, hostile_names_graph
 
 pytestmark = pytest.mark.browser
 
@@ -43,8 +47,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    store = build_store(tmp_path_factory.mktemp("browser"))
+def store(tmp_path_factory) -> Path:
+    return build_store(tmp_path_factory.mktemp("browser"), hostile=False)
+
+
+@pytest.fixture(scope="module")
+def server(store, tmp_path_factory):
     port = _free_port()
     env = dict(os.environ, STREAMLIT_CLIENT_TOOLBAR_MODE="minimal", STREAMLIT_SERVER_FILE_WATCHER_TYPE="none")
     log = tmp_path_factory.mktemp("log") / "dashboard.log"
@@ -159,11 +167,6 @@ def test_deep_links_show_what_a_user_asked_for(server, browser_page):
     assert page.get_by_role("button", name="Download CSV").is_visible()
     screenshot(page, "decisions")
 
-    visit(page, server, f"search?q=onerror", "match")
-    body = page.inner_text("body")
-    assert XSS_IMG in body  # the note's markup is shown as text...
-    assert_inert(page)  # ...and never became an element
-
     visit(page, server, "", "Most connected")
     assert page.locator('a[href="project?name=Kolla"]').count() >= 1
     screenshot(page, "overview")
@@ -188,11 +191,43 @@ def test_clicking_the_network_shows_evidence(server, browser_page):
 def test_ingest_page_adds_an_uploaded_note(server, browser_page, tmp_path):
     page = browser_page
     visit(page, server, "ingest", "Add notes")
-    screenshot(page, "ingest")
-    note = tmp_path / "stein-hostile.etherpad.txt"
-    note.write_text(HOSTILE_PAD.replace("hostile input session", "second hostile session"), encoding="utf-8")
+    note = tmp_path / "stein-followup.etherpad.txt"
+    note.write_text(HOSTILE_PAD, encoding="utf-8")
     page.locator('input[type="file"]').set_input_files(str(note))
-    page.get_by_text("399.0B").wait_for()  # the file chip (its long name is shortened on screen)
+    page.get_by_test_id("stFileChip").first.wait_for()  # uploaded (its long name is shortened on screen)
     page.get_by_role("button", name="Ingest").click()
     page.get_by_text("Ingested 1").wait_for(timeout=40000)
+    settle(page)
+    assert_inert(page)
+    screenshot(page, "ingest")
+
+    # the new note is searchable at once, its markup shown as text
+    visit(page, server, "search?q=onerror", "match")
+    assert XSS_IMG in page.inner_text("body")
+    assert_inert(page)
+
+
+def test_markup_in_names_stays_text(store, server, browser_page):
+    with open_store(store) as writable:  # while the server runs: its caches follow the store
+        writable.write_document(hostile_names_graph())
+    page = browser_page
+    visit(page, server, "topic?name=" + quote(XSS_SCRIPT), "Who discussed it")
+    assert page.get_by_role("heading", name=XSS_SCRIPT).is_visible()
+    assert_inert(page)
+    visit(page, server, "project?name=Kolla", "Works with")
+    assert XSS_IMG in page.inner_text("body")
+    assert_inert(page)
+    # the network component shows a selected node's data in an info panel
+    visit(page, server, "collaboration", "Who bridges whom")
+    frame = next(f for f in page.frames if "st_link_analysis" in f.url)
+    frame.wait_for_function("() => document.getElementById('cy')?._cyreg?.cy?.nodes().length > 0", timeout=20000)
+    selected = frame.evaluate("""() => {
+        const cy = document.getElementById('cy')._cyreg.cy;
+        const evil = cy.nodes().filter(n => n.data('kind') === 'external' && n.data('name').includes('onerror'));
+        evil.select(); evil.emit('tap');
+        return evil.length;
+    }""")
+    assert selected == 1
+    frame.get_by_text("onerror", exact=False).first.wait_for(timeout=10000)  # shown in the info panel
+    settle(page)
     assert_inert(page)

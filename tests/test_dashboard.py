@@ -61,19 +61,24 @@ def hostile_names_graph() -> DocumentGraph:
     return DocumentGraph(doc, hashlib.sha256(text.encode()).hexdigest(), nodes, edges)
 
 
-def build_store(folder: Path) -> Path:
-    """data/notes + a hostile etherpad through the real pipeline, plus hostile names."""
+def build_store(folder: Path, hostile: bool = True) -> Path:
+    """data/notes through the real pipeline; with ``hostile``, also a hostile etherpad
+    and a document whose names are markup."""
     from ptgkg.pipeline import Ingestor
 
-    notes = folder / "hostile-notes"
-    notes.mkdir(parents=True)
-    (notes / "stein-hostile.etherpad.txt").write_text(HOSTILE_PAD, encoding="utf-8")
+    inputs = [REPO / "data" / "notes"]
+    if hostile:
+        notes = folder / "hostile-notes"
+        notes.mkdir(parents=True)
+        (notes / "stein-hostile.etherpad.txt").write_text(HOSTILE_PAD, encoding="utf-8")
+        inputs.append(notes)
     location = folder / "store"
     settings = Settings(store=str(location))
     with open_store(location, settings=settings) as store:
-        summary = Ingestor(store, settings).run([REPO / "data" / "notes", notes])
+        summary = Ingestor(store, settings).run(inputs)
         assert not summary.rejected, summary.rejected
-        store.write_document(hostile_names_graph())
+        if hostile:
+            store.write_document(hostile_names_graph())
     return location
 
 

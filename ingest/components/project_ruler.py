@@ -28,6 +28,7 @@ def project_patterns(nlp: Language, gazetteer: Gazetteer) -> list[dict]:
     """EntityRuler patterns for every project name and alias."""
     patterns: list[dict] = []
     seen: set[tuple] = set()
+    single_names = {f.lower() for e in gazetteer.projects for f in (e.name, *e.aliases) if f.isalpha()}
 
     def add(tokens: list[dict], pid: str) -> None:
         key = (repr(tokens), pid)
@@ -52,6 +53,20 @@ def project_patterns(nlp: Language, gazetteer: Gazetteer) -> list[dict]:
             else:
                 add([{"LOWER": w.lower()} for w in words], entry.name)
                 add([{"ORTH": "#"}] + [{"LOWER": w.lower()} for w in words], entry.name)
+        # names OpenStack derives from a team's name: "ironicclient", "python-ironicclient",
+        # and deliverables such as "ironic-staging-drivers" or "nova-compute"
+        if entry.kind in ("team", "deliverable") and " " not in entry.name and "." not in entry.name:
+            low = entry.name.lower()
+            # "nova-neutron" names two projects, not a nova deliverable
+            part = {"IS_ALPHA": True, "LOWER": {"NOT_IN": sorted(single_names)}}
+            add([{"LOWER": f"{low}client"}], entry.name)
+            add([{"LOWER": "python", "SPACY": False}, {"ORTH": "-", "SPACY": False}, {"LOWER": f"{low}client"}], entry.name)
+            for parts in (1, 2, 3):
+                tokens = [{"LOWER": low, "SPACY": False}]
+                for k in range(parts):
+                    last = k == parts - 1
+                    tokens += [{"ORTH": "-", "SPACY": False}, dict(part) if last else {**part, "SPACY": False}]
+                add(tokens, entry.name)
     return patterns
 
 
