@@ -58,7 +58,9 @@ def normalize(text: str) -> str:
 
 
 def slug(text: str) -> str:
-    """>>> slug("Container health checks!")
+    """Example.
+
+    >>> slug("Container health checks!")
     'container-health-checks'
     """
     return re.sub(r"[^a-z0-9]+", "-", normalize(text)).strip("-") or "x"

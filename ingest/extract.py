@@ -307,9 +307,11 @@ def extract_facts(doc: Doc, gz: Gazetteer) -> DocumentFacts:
     if team_entry is None:
         counts = Counter(m.name for m in facts.projects if (gz.project(m.name) and gz.project(m.name).kind != "external"))
         total = sum(counts.values())
-        if counts:
-            top, n = counts.most_common(1)[0]
-            if n >= 3 and n >= 0.3 * total:
+        ranked = counts.most_common(2)
+        if ranked:
+            top, n = ranked[0]
+            runner_up = ranked[1][1] if len(ranked) > 1 else 0
+            if n >= 3 and n > runner_up and n >= 0.2 * total:
                 team_entry = gz.project(top)
     doc_team = team_entry.name if team_entry else None
 

@@ -76,11 +76,15 @@ _HEADING_STATUS = (
 
 
 def heading_status(title: str) -> str | None:
-    """>>> heading_status("Action items"), heading_status("Essential Priorities"), heading_status("CI")
+    """The status a session heading gives its lines, if any.
+
+    >>> heading_status("Action items"), heading_status("Essential Priorities"), heading_status("CI")
     ('action', 'agreed', None)
     """
+    if len(title.split()) > 4:  # "Next Steps for Policy in OpenStack" is a topic, not a list of steps
+        return None
     for pattern, status in _HEADING_STATUS:
-        if pattern.search(title) and len(title) < 60:
+        if pattern.search(title):
             return status
     return None
 
@@ -131,12 +135,15 @@ class DecisionFinder:
                     break
                 statuses.setdefault(nxt.start, set()).add(status)
         # sessions whose heading says they hold decisions or action items
+        starts = sorted(s.start for s in doc.spans.get("sessions", []))
         for session in doc.spans.get("sessions", []):
             status = heading_status(session.kb_id_ or "")
             if status is None:
                 continue
+            # only the session's own lines, not the sub-sessions nested under it
+            own_end = min([x for x in starts if x > session.start] + [session.end])
             for sent in sents:
-                if session.start < sent.start < session.end and sent.start != session.start:
+                if session.start < sent.start < own_end:
                     if "|" in sent.text and re.search(r"\b(priority|contacts?|owners?|champions?)\b", sent.text, re.I) \
                             and sent.text.count("|") >= 1 and len(sent.text) < 120 and not statuses.get(sent.start):
                         continue  # a table header row

@@ -82,7 +82,9 @@ def is_english(word: str, english: frozenset[str]) -> bool:
 
 
 def looks_like_nick(text: str, english: frozenset[str]) -> bool:
-    """>>> looks_like_nick("pbourke", frozenset({"team"}))
+    """Example.
+
+    >>> looks_like_nick("pbourke", frozenset({"team"}))
     True
     >>> looks_like_nick("team", frozenset({"team"}))
     False

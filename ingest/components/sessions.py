@@ -21,7 +21,9 @@ _DAY = re.compile(
 
 
 def is_day_marker(title: str) -> bool:
-    """>>> is_day_marker("Wednesday"), is_day_marker("Day 2: Nova"), is_day_marker("Health checks")
+    """Example.
+
+    >>> is_day_marker("Wednesday"), is_day_marker("Day 2: Nova"), is_day_marker("Health checks")
     (True, True, False)
     """
     return bool(_DAY.match(title.strip()))
