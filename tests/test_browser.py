@@ -175,24 +175,17 @@ def test_deep_links_show_what_a_user_asked_for(server, browser_page):
 
 def test_clicking_the_network_shows_evidence(server, browser_page):
     page = browser_page
-    t=time.monotonic()
     visit(page, server, "collaboration", "Who bridges whom")
-    print("visit", time.monotonic()-t)
     frame = next(f for f in page.frames if "st_link_analysis" in f.url)
     frame.wait_for_function("() => document.getElementById('cy')?._cyreg?.cy?.nodes().length > 0", timeout=20000)
     # a user's tap on the TripleO node, through the component's own event handlers
-    print("cy", time.monotonic()-t)
     frame.evaluate("() => document.getElementById('cy')._cyreg.cy.getElementById('project:tripleo').emit('tap')")
     page.wait_for_function("() => document.querySelector('input[aria-label=\"Evidence for\"]')?.value === 'TripleO'",
                            timeout=20000)
-    print("select", time.monotonic()-t)
     settle(page)
-    print("settle", time.monotonic()-t)
     assert "↔ Kolla" in page.inner_text("body")
     assert_inert(page)
-    print("inert", time.monotonic()-t)
     screenshot(page, "collaboration")
-    print("shot", time.monotonic()-t)
 
 
 def test_ingest_page_adds_an_uploaded_note(server, browser_page, tmp_path):

@@ -191,9 +191,14 @@ class PeopleFinder:
                     span = self._clean_person(ent)
                     if span is not None:
                         found.append(span)
-        # a blog byline at the top: "By Aoife Brennan"
+        # a blog byline at the top: "By Aoife Brennan" (or a nick: "By eumel8", kept below)
+        byline_nick = None
         for sent in list(doc.sents)[:4]:
             m = re.fullmatch(r"By ([A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,3})", sent.text.strip())
+            n = re.fullmatch(r"By ([\w.|`^-]{2,24})", sent.text.strip())
+            if n and not m and looks_like_nick(n.group(1), self.english):
+                byline_nick = sent.start + 1
+                break
             if m:
                 span = doc.char_span(sent.start_char + sent.text.index(m.group(1)),
                                      sent.start_char + sent.text.index(m.group(1)) + len(m.group(1)))
@@ -257,6 +262,8 @@ class PeopleFinder:
                 elif role_before and nick.is_lower and not nick.is_stop and start + 1 not in taken:
                     nick_spans.append(Span(doc, start + 1, start + 2, label="NICK", kb_id=nick.text))
                     taken.add(start + 1)
+        if byline_nick is not None and byline_nick < len(doc):
+            add_nick(byline_nick)
         # owner lists: "AR: rloo, dtantsur", "Champions: JayF", "Owner: TheJulia"
         for sent in doc.sents:
             toks = [t for t in sent if not t.is_space]

@@ -292,7 +292,13 @@ def extract_ours(paths: Sequence[Path], settings=None) -> dict[Path, Extraction]
     from ptgkg.pipeline import document_graphs
 
     merged: dict[Path, tuple[list, list, list[str]]] = {p: ([], [], []) for p in paths}
-    for document, graph in document_graphs(list(paths), settings):
+    store = _governance_store(paths)
+    try:
+        pairs = list(document_graphs(list(paths), settings, store=store))
+    finally:
+        if store is not None:
+            store.close()
+    for document, graph in pairs:
         for p in paths:
             if _belongs(document.source, p):
                 nodes, edges, texts = merged[p]
@@ -313,6 +319,26 @@ def extract_ours(paths: Sequence[Path], settings=None) -> dict[Path, Extraction]
         g = DocumentGraph(doc_id=str(p), content_hash="", nodes=list(by_id.values()), edges=edges)
         out[p] = extraction_from_graph(g, "\n\n".join(texts))
     return out
+
+
+def _governance_store(paths: Sequence[Path]):
+    """As a user would: seed people and IRC nicks from the governance files that lie
+    beside the notes (realdata has them), in a throwaway store. None when there are none."""
+    import tempfile
+
+    folders = {p.parent for p in paths}
+    files = sorted(f for d in folders for f in d.glob("governance-*.yaml"))
+    if not files:
+        return None
+    from ptgkg.graph.governance import read_governance
+    from ptgkg.graph.stores.embedded import EmbeddedStore
+    from ptgkg.ingest.gazetteer import Gazetteer
+
+    store = EmbeddedStore(Path(tempfile.mkdtemp(prefix="ptgkg-eval-")) / "store")
+    gz = Gazetteer.load()
+    for f in files:
+        store.write_document(read_governance(f, gz))
+    return store
 
 
 def _baseline_nlp():
