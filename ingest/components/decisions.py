@@ -41,7 +41,9 @@ CUES: dict[str, list[list[dict]]] = {
         _seq("did", "not", "agree|decide"), _seq("didn't", "agree|decide"), _seq("did", "n't", "agree|decide"),
         _seq("remains", "open|unclear"), _seq("no", "one", "volunteered"), _seq("nobody", "volunteered"),
         _seq("open", ":"), _seq("to", "be", "confirmed|clarified"), _seq("postponed|deferred"), _seq("left", "open"),
-        _seq("no", "strong", "opinion|opinions"), _seq("needs|need", "volunteers|a", "volunteer|owner"),
+        _seq("no", "strong", "opinion|opinions"), _seq("decisions|decision|conclusion", "yet"),
+        _seq("make", "a", "decision"), _seq("further", "conversations|discussions|discussion"),
+        _seq("have", "not", "decided"), _seq("haven't", "decided"), _seq("not", "made", "decisions|a"), _seq("needs|need", "volunteers|a", "volunteer|owner"),
     ],
     "action": [
         _seq("ar", ":"), _seq("action", ":"), _seq("actions", ":"), _seq("action", "item|items|point"),
@@ -57,13 +59,19 @@ CUES: dict[str, list[list[dict]]] = {
         _seq("we", "will"), _seq("we", "'ll"), _seq("we’ll"), _seq("we", "are", "going", "to"),
         _seq("settled", "on"), _seq("the", "plan", "is"), _seq("going", "forward"),
         _seq("so", "we", "agreed"), _seq("resolution", ":"), _seq("fine", "with", "everybody|everyone|all"),
-        _seq("no", "objections|objection"), _seq("everyone|everybody", "agreed|agrees"), _seq("will", "live|stay|remain|become|move|be"),
+        _seq("no", "objections|objection"), _seq("the", "decision|conclusion|outcome", "during|was|is|of|at"),
+        _seq("is|are", "a|the", "priority"), _seq("top|main|first", "priority"), _seq("will", "keep|continue"),
+        _seq("was|were", "decided|agreed"),
+        # German write-ups ("entschied man sich", "in Zukunft selbst zuständig")
+        _seq("entschied|entschieden|beschlossen|vereinbart|geeinigt|beschloss"), _seq("in", "zukunft"), _seq("everyone|everybody", "agreed|agrees"), _seq("will", "live|stay|remain|become|move|be"),
     ],
     "proposed": [
         _seq("propose|proposed|proposes|proposal"), _seq("suggested|suggests|suggestion"),
         _seq("plan|plans|planning|planned", "to"), _seq("we", "want|would", "to|like"),
         _seq("idea", "is"), _seq("should", "consider"), _seq("wants|want", "to"), _seq("could", "run|use|be|move|reuse"),
-        _seq("asked", "that|for"), _seq("would", "be", "nice|good|better"),
+        _seq("asked", "that|for"), _seq("would", "be", "nice|good|better"), _seq("aim|goal|plan", "is", "to"),
+        _seq("considering"), _seq("planning", "includes|include"), _seq("is|are", "planning"),
+        _seq("would", "like", "to"),
     ],
 }
 
