@@ -35,7 +35,10 @@ _COLLAB_CUE = re.compile(
     r"\b(together|jointly|joint|collaborat\w*|cooperat\w*|cross[- ]project|work(?:ed|ing|s)? with|"
     r"with (?:the )?\w[\w.\- ]{0,30} (?:team|folks|community|cores)|follow(?:ed|ing)? up with|help(?:ed|ing|s)?|hand(?:ed|ing|s)?\b[\w\s-]{0,40}?\bover|"
     r"hand(?:ing)?[- ]?off|handover|coordinat\w*|shar(?:e|ed|ing)|align\w*|both teams|integrat\w*|sync(?:ed)? with|"
-    r"liaison|in (?:cooperation|partnership) with|between)\b", re.I)
+    r"liaison|in (?:cooperation|partnership) with|between|(?:lift|merge|fold)\w*\b[\w\s-]{0,30}?\binto)\b", re.I)
+# a team adopting or relying on another project's work (said of the session's own project)
+_USES_CUE = re.compile(r"\b(adopt\w*|leverag\w*|rel(?:y|ies|ying) on|depend\w*|driven by|switch\w* to|migrat\w* to|"
+                       r"(?:lift|merge|move|fold)\w*\b[\w\s-]{0,30}?\binto|work(?:ed|ing|s)? with|together|help\w*)\b", re.I)
 _STRONG_COLLAB = re.compile(r"\b(together|jointly|joint|collaborat\w*|cross[- ]project)\b", re.I)
 _HEADING_PAIR = re.compile(r"[/&+x]|\band\b|\bwith\b|<->|\bvs\b|cross[- ]project|[-–—]", re.I)
 _ROLE = re.compile(r"\b(PTL|core|cores|core reviewer|liaison|maintainer|chair|lead)\b")
@@ -92,9 +95,13 @@ def _heading_topic(title: str, gz: Gazetteer) -> str | None:
     return " ".join(out).rstrip("?.!")
 
 
+# Open-infrastructure communities that hold PTG sessions of their own
+_PTG_COMMUNITIES = frozenset({"kata containers", "confidential containers", "starlingx", "airship", "zuul"})
+
+
 def _is_team_like(gz: Gazetteer, name: str) -> bool:
     entry = gz.project(name)
-    return entry is None or entry.kind != "external"
+    return entry is None or entry.kind != "external" or normalize(entry.name) in _PTG_COMMUNITIES
 
 
 def detect_event(doc: Doc, document: Document, gz: Gazetteer) -> str | None:
@@ -326,6 +333,15 @@ def extract_facts(doc: Doc, gz: Gazetteer) -> DocumentFacts:
                 or re.search(r"\b(together|jointly|joint|cross[- ]project|follow(ed|ing)? up with|in the \w[\w.\- ]{0,30} room)\b",
                              text, re.I)):
             pairs = [(doc_team, projs[0])]
+        elif len(projs) == 1 and _USES_CUE.search(text) and _is_team_like(gz, projs[0]):
+            # "Planning to adopt oslo.service's new backend" in the Manila session
+            owner = heading_projects.get(idx, [])
+            if len(owner) == 1 and owner[0] != projs[0]:
+                pairs = [(owner[0], projs[0])]
+            elif doc_team and doc_team != projs[0] and not owner:
+                pairs = [(doc_team, projs[0])]
+        # two outside projects working together are not what a PTG note is about
+        pairs = [(a, b) for a, b in pairs if _is_team_like(gz, a) or _is_team_like(gz, b)]
         topics = sent_topics.get(k) or session_topics(idx)
         for a, b in pairs:
             facts.collaborations.append(CollaborationFact(tuple(sorted((a, b))), list(topics), idx, sents.evidence(k)))

@@ -59,7 +59,6 @@ else:
                                height=520, key="collaboration-network",
                                events=[Event("node", "tap", "node"), Event("edge", "tap", "edge")])
 
-    import sys, time as _t; print("RUN", _t.time(), clicked, file=sys.stderr, flush=True)
     # what to explain: the last click, else whatever the selectbox says
     options = [f"node:{pid}" for pid in sub.linked()] + \
               [f"pair:{a}|{b}" for (a, b), _ in sorted(sub.pairs.items(), key=lambda kv: -kv[1].weight)]
