@@ -100,6 +100,8 @@ def read_store() -> tuple[GraphStore | None, str | None]:
         return _open_read_store(s.store, s), None
     except StoreError as exc:
         return None, str(exc)
+    except Exception as exc:  # a driver or import failure: one line, no credentials, no traceback
+        return None, f"cannot open store {store_label(s.store)}: {type(exc).__name__}"
 
 
 def require_store() -> GraphStore:
@@ -118,7 +120,7 @@ def store_generation() -> str:
     return store.generation() if store is not None else ""
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+@st.cache_data(show_spinner=False, max_entries=512, ttl=3600)  # ttl: for stores without a generation
 def _cached_call(name: str, location: str, generation: str, args: tuple, kwargs: tuple) -> Any:
     store, problem = read_store()
     if store is None:

@@ -38,6 +38,7 @@ _COLLAB_CUE = re.compile(
     r"liaison|in (?:cooperation|partnership) with|between|(?:lift|merge|fold)\w*\b[\w\s-]{0,30}?\binto)\b", re.I)
 # a team adopting or relying on another project's work (said of the session's own project)
 _USES_CUE = re.compile(r"\b(adopt\w*|leverag\w*|rel(?:y|ies|ying) on|depend\w*|driven by|switch\w* to|migrat\w* to|"
+                       r"(?:use|using|uses) the new|"
                        r"(?:lift|merge|move|fold)\w*\b[\w\s-]{0,30}?\binto|work(?:ed|ing|s)? with|together|help\w*)\b", re.I)
 _STRONG_COLLAB = re.compile(r"\b(together|jointly|joint|collaborat\w*|cross[- ]project)\b", re.I)
 _HEADING_PAIR = re.compile(r"[/&+x]|\band\b|\bwith\b|<->|\bvs\b|cross[- ]project|[-–—]", re.I)
@@ -216,6 +217,14 @@ def extract_facts(doc: Doc, gz: Gazetteer) -> DocumentFacts:
     def session(i: int) -> int:
         return session_of_token.get(i, 0)
 
+    def enclosing(idx: int) -> list[int]:
+        """A session and the sessions it is nested in, innermost first."""
+        if idx >= len(spans):
+            return [idx]
+        inner = spans[idx]
+        parents = [j for j, sp in enumerate(spans) if sp.start <= inner.start and sp.end >= inner.end]
+        return sorted(parents, key=lambda j: spans[j].end - spans[j].start)
+
     # entity mentions per sentence
     sent_projects: dict[int, list[str]] = {}
     sent_topics: dict[int, list[str]] = {}
@@ -334,8 +343,8 @@ def extract_facts(doc: Doc, gz: Gazetteer) -> DocumentFacts:
                              text, re.I)):
             pairs = [(doc_team, projs[0])]
         elif len(projs) == 1 and _USES_CUE.search(text) and _is_team_like(gz, projs[0]):
-            # "Planning to adopt oslo.service's new backend" in the Manila session
-            owner = heading_projects.get(idx, [])
+            # "Planning to adopt oslo.service's new backend" in the Manila session (or below it)
+            owner = next((heading_projects[i] for i in enclosing(idx) if heading_projects.get(i)), [])
             if len(owner) == 1 and owner[0] != projs[0]:
                 pairs = [(owner[0], projs[0])]
             elif doc_team and doc_team != projs[0] and not owner:
@@ -352,12 +361,16 @@ def extract_facts(doc: Doc, gz: Gazetteer) -> DocumentFacts:
         sfact = facts.sessions[idx] if idx < len(facts.sessions) else None
         if (sfact and doc_team and len(projs) == 1 and projs[0] != doc_team and _is_team_like(gz, projs[0])
                 and len(sfact.title.split()) <= 4):
-            for k in sorted(decision_sents):
-                if session(sents.sents[k].start) == idx:
-                    facts.collaborations.append(CollaborationFact(tuple(sorted((doc_team, projs[0]))),
-                                                                  sent_topics.get(k) or session_topics(idx), idx,
-                                                                  sents.evidence(k)))
-                    break
+            # evidence: the session's first decision, else its first sentence naming the other team
+            body = [k for k in range(heading_sent.get(idx, 0) + 1, len(sents.sents))
+                    if session(sents.sents[k].start) == idx]
+            chosen = next((k for k in body if k in decision_sents), None)
+            if chosen is None:
+                chosen = next((k for k in body if projs[0] in sent_projects.get(k, [])), None)
+            if chosen is not None:
+                facts.collaborations.append(CollaborationFact(tuple(sorted((doc_team, projs[0]))),
+                                                              sent_topics.get(chosen) or session_topics(idx), idx,
+                                                              sents.evidence(chosen)))
         if sfact and len(projs) >= 2 and _HEADING_PAIR.search(sfact.title) and len(projs) <= 3:
             for a, b in combinations(projs, 2):
                 facts.collaborations.append(CollaborationFact(tuple(sorted((a, b))), session_topics(idx), idx,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -397,3 +398,24 @@ def test_ingest_page_uploads_pastes_and_reports_rejects(kg, monkeypatch, tmp_pat
     with open_store(store, read_only=True) as s:
         assert s.find_nodes("TripleO", "Project")
     assert_inert(at)
+
+
+def test_neo4j_credentials_from_secrets_are_used_and_never_shown(app, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.delenv("PTGKG_STORE")
+    for key in ("NEO4J_USERNAME", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
+        monkeypatch.delenv(key, raising=False)
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["PTGKG_STORE"] = f"bolt://127.0.0.1:{port}"
+    at.secrets["NEO4J_USERNAME"] = "neo4j"
+    at.secrets["NEO4J_PASSWORD"] = "s3cret-pw"
+    at.run()
+    assert not at.exception
+    shown = plain("\n".join(shown_markdown(at) + [e.value for e in at.sidebar.caption]))
+    assert f"bolt://127.0.0.1:{port}" in shown  # the store from the secrets is the one used...
+    assert "No graph to show yet" in shown  # ...it is down: one clear line
+    assert "s3cret" not in shown

@@ -43,9 +43,9 @@ def ranking(title: str, items) -> None:
     if not items:
         st.caption("none recorded")
     for i, inv in enumerate(items):
-        if i == 10:
-            with st.expander(f"{len(items) - 10} more"):
-                for rest in items[10:]:
+        if i == 8:
+            with st.expander(f"{len(items) - 8} more"):
+                for rest in items[8:]:
                     entity_link(rest.node, text=f"{rest.node.name} · {rest.mentions} mention(s)")
             break
         with st.container(border=True):
@@ -55,7 +55,7 @@ def ranking(title: str, items) -> None:
             if inv.sessions:
                 facts.append("sessions: " + "; ".join(inv.sessions[:3]))
             entity_link(inv.node, caption=" · ".join(f for f in facts if f))
-            show_evidence(inv.evidence, limit=2)
+            show_evidence(inv.evidence, limit=1)
 
 
 col_people, col_projects = st.columns(2)
