@@ -84,12 +84,23 @@ def timed() -> Iterator[list[float]]:
         box.append(time.perf_counter() - start)
 
 
-def export_json(store_location: str | Path, settings=None) -> dict:
-    """The SPEC export of a store, as ``ptgkg export --format json`` writes it."""
-    from ptgkg.graph.stores import open_store
+def export_json(store_location: str | Path, settings=None, attempts: int = 4) -> dict:
+    """The SPEC export of a store, as ``ptgkg export --format json`` writes it.
 
-    with open_store(str(store_location), settings=settings, read_only=True) as store:
-        return store.export().to_json_dict()
+    Retried: FalkorDB's Bolt port was seen not to answer new handshakes for 10-20 s
+    after another client process exits."""
+    from ptgkg.graph.stores import open_store
+    from ptgkg.graph.stores.base import StoreError
+
+    for attempt in range(attempts):
+        try:
+            with open_store(str(store_location), settings=settings, read_only=True) as store:
+                return store.export().to_json_dict()
+        except StoreError as exc:
+            if attempt == attempts - 1 or "cannot reach" not in str(exc):
+                raise
+            print(f"  (retrying the export: {str(exc)[:90]})", flush=True)
+    raise AssertionError("unreachable")
 
 
 def exports_equal(a: dict, b: dict) -> tuple[bool, str]:

@@ -47,7 +47,8 @@ _GENERIC_HEADINGS = frozenset("""
 summary introduction intro conclusion conclusions overview general notes agenda attendees action
 items decisions next steps links references thanks updates misc miscellaneous other wrap up
 wrap-up closing opening day schedule logistics feedback photos contents table of contents tl;dr
-tldr comments about recap highlights update status
+tldr comments about recap highlights update status anything else odds and ends any other business aob
+please add your name irc nick roll call introductions welcome questions q&a open discussion
 """.split())
 _TOPIC_LINE = re.compile(r"^\s*(?:[*\-]\s*)?topic\s*[:\-]\s*(.{3,80}?)\s*$", re.I | re.M)
 
@@ -82,7 +83,8 @@ def _heading_topic(title: str, gz: Gazetteer) -> str | None:
     words = re.findall(r"[\w.\-']+", t)
     if not (1 <= len(words) <= 8):
         return None
-    if normalize(t) in _GENERIC_HEADINGS or all(normalize(w) in _GENERIC_HEADINGS for w in words):
+    if normalize(t) in _GENERIC_HEADINGS or all(normalize(w) in _GENERIC_HEADINGS for w in words) \
+            or re.match(r"(?i)^(please|add your|who is|welcome)\b", t):
         return None
     known = gz.topic(t)
     if known:

@@ -387,8 +387,10 @@ def dashboard(store: Optional[str] = StoreOpt, port: int = typer.Option(8501, "-
     if store:
         env["PTGKG_STORE"] = store
     env["PTGKG_DASHBOARD_ALLOW_INGEST"] = "false" if read_only else "true"
+    upload_mb = max(1, get_settings().max_file_bytes // 1_000_000)
     cmd = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.headless", "true",
-           "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+           "--server.port", str(port), "--browser.gatherUsageStats", "false",
+           "--client.toolbarMode", "minimal", "--server.maxUploadSize", str(upload_mb)]
     out.print(f"serving the ptgkg dashboard on http://localhost:{port}/")
     try:
         raise typer.Exit(subprocess.call(cmd, env=env))

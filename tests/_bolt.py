@@ -72,8 +72,6 @@ class FalkorDBServer:
         return f"bolt://127.0.0.1:{self.bolt_port}"
 
     def start(self, timeout: float = 20.0) -> "FalkorDBServer":
-        import neo4j
-
         self.port = self.port or free_port()
         self.bolt_port = self.bolt_port or free_port(below=32768)
         while self.bolt_port == self.port:
@@ -89,17 +87,17 @@ class FalkorDBServer:
         while True:  # the Bolt port answers a little after the Redis one
             if self.proc.poll() is not None:
                 raise RuntimeError(f"FalkorDB exited with {self.proc.returncode}; see {self.workdir}/falkordb.log")
-            try:
-                with neo4j.GraphDatabase.driver(self.uri, auth=None, connection_timeout=1.0,
-                                                 max_transaction_retry_time=0) as driver:
-                    with driver.session() as session:
-                        session.execute_read(lambda tx: list(tx.run("RETURN 1")))
-                return self
-            except Exception:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"FalkorDB's Bolt port {self.bolt_port} did not answer")
-                time.sleep(0.1)
+            try:  # a bare Bolt handshake: a driver's GOODBYE would upset FalkorDB (see neo4j_store)
+                with socket.create_connection(("127.0.0.1", self.bolt_port), timeout=1.0) as s:
+                    s.sendall(bytes.fromhex("6060B017" "00000105" "00000004") + bytes(8))
+                    if len(s.recv(4)) == 4:
+                        return self
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"FalkorDB's Bolt port {self.bolt_port} did not answer")
+            time.sleep(0.1)
 
     def redis(self, *args: str) -> bytes:
         """One Redis command over RESP (for SAVE / PING)."""

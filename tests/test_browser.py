@@ -83,10 +83,11 @@ def server(store, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser_page(server):
+def browser_page(server, tmp_path_factory):
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.context.tmp_shots = tmp_path_factory.mktemp("screenshots")
         page.dialogs = []
         page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
         yield page
@@ -108,12 +109,17 @@ def settle(page) -> None:
 
 
 def screenshot(page, name: str) -> None:
-    """The whole page: Streamlit scrolls inside its main area, so grow the viewport to it."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    """The whole page (Streamlit scrolls inside its main area, so the viewport grows to it).
+    Saved to docs/screenshots/ when missing there or when PTGKG_UPDATE_SCREENSHOTS=1, else
+    next to the test's temporary files, so a plain test run leaves the repository as it was."""
+    target = SHOTS / f"{name}.png"
+    if target.exists() and os.environ.get("PTGKG_UPDATE_SCREENSHOTS") != "1":
+        target = Path(page.context.tmp_shots) / f"{name}.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 1000")
     page.set_viewport_size({"width": 1400, "height": int(min(2400, max(1000, height)))})
     page.wait_for_timeout(400)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    page.screenshot(path=str(target))
     page.set_viewport_size({"width": 1400, "height": 1000})
 
 

@@ -27,9 +27,11 @@ Example (needs a server)::
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import re
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -51,6 +53,40 @@ _PROPERTY_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 #: stored by the store itself: a document's props may not overwrite them
 _RESERVED = {"id", "name", "aliases", "weight", "content_hash", "ev_doc", "ev_start", "ev_end", "ev_quote"}
 _EdgeKey = tuple[str, str, str]
+
+
+# One driver per (URI, user, password, timeout) for the whole process, as the driver's
+# documentation recommends: handles share its connection pool. Neo4j drivers are closed
+# at exit; FalkorDB ones are left to the OS, because FalkorDB's Bolt endpoint (4.16)
+# hangs the handshake of the next new connection after a client's GOODBYE.
+_DRIVERS: dict[tuple, neo4j.Driver] = {}
+_FALKORDB_DRIVERS: set[tuple] = set()
+_DRIVERS_LOCK = threading.Lock()
+
+
+def _shared_driver(key: tuple, make) -> neo4j.Driver:
+    with _DRIVERS_LOCK:
+        driver = _DRIVERS.get(key)
+        if driver is None:
+            driver = _DRIVERS[key] = make()
+        return driver
+
+
+def _drop_driver(key: tuple) -> None:
+    with _DRIVERS_LOCK:
+        driver = _DRIVERS.pop(key, None)
+        _FALKORDB_DRIVERS.discard(key)
+    if driver is not None:
+        driver.close()
+
+
+@atexit.register
+def _close_drivers() -> None:
+    with _DRIVERS_LOCK:
+        for key, driver in list(_DRIVERS.items()):
+            if key not in _FALKORDB_DRIVERS:
+                driver.close()
+        _DRIVERS.clear()
 
 
 def redact_uri(uri: str) -> str:
@@ -98,9 +134,8 @@ def _property_value(value: Any) -> Any:
     if isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (list, tuple)):
-        kinds = {bool if isinstance(v, bool) else (float if isinstance(v, (int, float)) else type(v))
-                 for v in value}
-        if not kinds or kinds in ({str}, {bool}, {float}):
+        kinds = {type(v) for v in value}
+        if not kinds or kinds in ({str}, {bool}, {int}, {float}):  # Neo4j lists are homogeneous
             return list(value)
     return _dumps(value)
 
@@ -221,7 +256,8 @@ class Neo4jStore(GraphStore):
         self.database: str | None = settings.neo4j_database or None
         self.batch_size = max(1, int(settings.neo4j_batch_size))
         secret = settings.neo4j_password
-        self._password = secret.get_secret_value() if secret is not None else ""
+        self._password = (secret.get_secret_value() if hasattr(secret, "get_secret_value")
+                          else str(secret or ""))
         username = settings.neo4j_username or ("neo4j" if self._password else None)
         self._driver: neo4j.Driver | None = None
         self._store_id = uuid.uuid4().hex
@@ -233,17 +269,25 @@ class Neo4jStore(GraphStore):
             raise StoreError(f"credentials in the store URI are not accepted ({self.location}); "
                              "set NEO4J_USERNAME and NEO4J_PASSWORD instead")
         auth = neo4j.basic_auth(username, self._password) if username else None
+        self._retry_time = retry_time
+        # a stuck handshake (see _DRIVERS) fails after this and the transaction retries
+        self._acquisition_timeout = max(10.0, 2 * connection_timeout)
+        self._driver_key = (self.uri, username, hashlib.sha256(self._password.encode()).hexdigest(),
+                            connection_timeout)
         try:
-            self._driver = neo4j.GraphDatabase.driver(
-                self.uri, auth=auth, max_transaction_retry_time=retry_time,
-                connection_timeout=connection_timeout, user_agent="ptgkg")
+            self._driver = _shared_driver(self._driver_key, lambda: neo4j.GraphDatabase.driver(
+                self.uri, auth=auth, connection_timeout=connection_timeout, user_agent="ptgkg",
+                connection_acquisition_timeout=self._acquisition_timeout))
             self._verify_connectivity()
             self.dialect = self._detect_dialect()
+            if self.dialect is cypher.FALKORDB:
+                _FALKORDB_DRIVERS.add(self._driver_key)
             if not read_only:
                 self._ensure_schema()
         except BaseException as exc:
             if self._driver is not None:
-                self._driver.close()
+                if isinstance(exc, (ServiceUnavailable, AuthError, ConfigurationError)):
+                    _drop_driver(self._driver_key)
                 self._driver = None
             if isinstance(exc, StoreError):
                 raise
@@ -286,7 +330,9 @@ class Neo4jStore(GraphStore):
         if self._driver is None:
             raise StoreError(f"Neo4j store {self.location} is closed")
         mode = neo4j.WRITE_ACCESS if write and not self.read_only else neo4j.READ_ACCESS
-        return self._driver.session(database=self.database, default_access_mode=mode)
+        return self._driver.session(database=self.database, default_access_mode=mode,
+                                    max_transaction_retry_time=self._retry_time,
+                                    connection_acquisition_timeout=self._acquisition_timeout)
 
     @staticmethod
     def _run(tx, dialect: cypher.Dialect, query: str, params: dict | None = None) -> list[neo4j.Record]:
@@ -341,9 +387,8 @@ class Neo4jStore(GraphStore):
                 break  # no schema rights: queries still work, only slower
 
     def close(self) -> None:
-        if self._driver is not None:
-            self._driver.close()
-            self._driver = None
+        """Release this handle (the process-wide driver stays for other handles)."""
+        self._driver = None
 
     def __repr__(self) -> str:
         return f"Neo4jStore({self.location!r}{', read_only=True' if self.read_only else ''})"

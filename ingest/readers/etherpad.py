@@ -70,4 +70,10 @@ class EtherpadReader(Reader):
         build_plain("\n".join(kept), builder, style="etherpad")
         if source.startswith(("http://", "https://")):
             meta.setdefault("url", source)
+        # a pad's first line is its title ("Queens PTG - Kolla / TripleO cross-project session"),
+        # unless it is a list item or an instruction to attendees
+        first = next((l.strip() for l in kept if l.strip()), "")
+        if first and len(first) <= 120 and not re.match(r"^([*\-•+]|\d+[.)])\s", first) \
+                and not re.match(r"(?i)^(please|add your|welcome)\b", first) and not first.endswith(":"):
+            meta.setdefault("title", first)
         return [builder.build(source, self.kind, meta.pop("title", ""), meta)]

