@@ -202,26 +202,36 @@ def _bolt_env() -> dict[str, str]:
     return env
 
 
-def _bolt_documents(uri: str) -> int:
-    import neo4j
+class _DocumentCounter:
+    """Counts stored documents on the Bolt server (one driver, polled while the ingest writes)."""
 
-    try:
-        with neo4j.GraphDatabase.driver(uri, auth=None, connection_timeout=1.0, max_transaction_retry_time=0) as d:
-            with d.session() as s:
+    def __init__(self, uri: str) -> None:
+        import neo4j
+
+        self.driver = neo4j.GraphDatabase.driver(uri, auth=None, connection_timeout=1.0,
+                                                 max_transaction_retry_time=0)
+
+    def __call__(self) -> int:
+        try:
+            with self.driver.session() as s:
                 return s.execute_read(lambda tx: tx.run(
                     "MATCH (n:Document) WHERE n.content_hash IS NOT NULL RETURN count(n) AS c").single()["c"])
-    except Exception:  # noqa: BLE001 - polling while the server is busy or gone
-        return -1
+        except Exception:  # noqa: BLE001 - polling while the server is busy or gone
+            return -1
+
+    def close(self) -> None:
+        self.driver.close()
 
 
 def _seed_bolt(prepared: Reference, uri: str) -> None:
-    """The seed store's documents, copied over Bolt (same starting point as the reference)."""
+    """The seed store's documents, copied over Bolt (the reference's starting point)."""
     proc = subprocess.run([PTGKG, "copy", "--from", str(prepared.seed), "--to", uri],
                           env=_bolt_env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
 
 
 def _check_bolt(uri: str, prepared: Reference) -> dict[str, str]:
+    """Every stored document equals its contribution in the (embedded) reference; no dangling edge."""
     from ptgkg.graph.stores.neo4j_store import Neo4jStore
 
     with Neo4jStore(uri, settings=_bolt_settings()) as st:
@@ -234,56 +244,53 @@ def _check_bolt(uri: str, prepared: Reference) -> dict[str, str]:
     return docs
 
 
+def _wait_for(count, goal: int, proc, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while proc.poll() is None and count() < goal and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 @pytest.mark.bolt
-def test_ingest_killed_mid_write_over_bolt(prepared, own_falkordb):
-    """SIGKILL the ingest while it writes to FalkorDB: server-side transactions roll back."""
-    uri = own_falkordb.uri
+def test_bolt_ingest_and_server_killed_mid_write(prepared, own_falkordb):
+    """Over Bolt (FalkorDB), three notes on top of the seed: (1) SIGKILL the ingest after
+    its first commit: server-side transactions roll back, every document is whole;
+    (2) SIGKILL the server during the rerun: one clear line, no traceback; (3) after a
+    restart (FalkorDB keeps nothing unsaved) and a reseed, a rerun completes and every
+    document equals the reference."""
+    server, uri = own_falkordb, own_falkordb.uri
+    files = sorted(str(p.relative_to(prepared.workdir)) for p in (prepared.workdir / "notes").iterdir())[:3]
+    cmd = [PTGKG, "ingest", *files, "--store", uri, "--json"]
+    env = _bolt_env()
     _seed_bolt(prepared, uri)
-    total = len(prepared.docs)
-    goal = random.randint(prepared.seed_documents + 1, total - 1)
-    proc = subprocess.Popen(ingest_cmd(uri), cwd=prepared.workdir, env=_bolt_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    count = _DocumentCounter(uri)
     try:
-        deadline = time.monotonic() + 120
-        while proc.poll() is None and _bolt_documents(uri) < goal and time.monotonic() < deadline:
-            time.sleep(0.005)
+        # (1) the ingest dies
+        proc = subprocess.Popen(cmd, cwd=prepared.workdir, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        _wait_for(count, prepared.seed_documents + 1, proc)
+        time.sleep(random.uniform(0, 0.5))
         proc.kill()
         proc.wait(30)
+        assert len(_check_bolt(uri, prepared)) > prepared.seed_documents
+        # (2) the server dies
+        proc = subprocess.Popen(cmd, cwd=prepared.workdir, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(random.uniform(3.5, 5.0))  # after spaCy loaded, while it writes
+            server.kill()
+            _, stderr = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 1, stderr
+        assert "bolt://127.0.0.1" in _one_line_error(stderr)
     finally:
-        proc.stderr.close()
-    docs = _check_bolt(uri, prepared)
-    assert prepared.seed_documents <= len(docs) <= total
-    rerun = subprocess.run(ingest_cmd(uri), cwd=prepared.workdir, env=_bolt_env(), capture_output=True, text=True)
-    assert rerun.returncode == 0, rerun.stderr
-    assert len(_check_bolt(uri, prepared)) == total
-
-
-@pytest.mark.bolt
-def test_bolt_server_killed_mid_ingest(prepared, own_falkordb):
-    """The server dies while ingest writes: one clear line, no traceback; after a restart
-    the store opens, documents are whole, and a rerun completes."""
-    server = own_falkordb
-    uri = server.uri
-    _seed_bolt(prepared, uri)
-    server.save()  # FalkorDB persists only snapshots: the restart comes back to this point
-    env = _bolt_env()
-    proc = subprocess.Popen(ingest_cmd(uri), cwd=prepared.workdir, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and _bolt_documents(uri) <= prepared.seed_documents and time.monotonic() < deadline:
-        time.sleep(0.005)
-    server.kill()
-    try:
-        _, stderr = proc.communicate(timeout=90)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 1, stderr
-    line = _one_line_error(stderr)
-    assert "bolt://127.0.0.1" in line, line
+        count.close()
+    # (3) back up, reseeded, rerun
     server.start()
-    assert len(_check_bolt(uri, prepared)) >= prepared.seed_documents
-    rerun = subprocess.run(ingest_cmd(uri), cwd=prepared.workdir, env=env, capture_output=True, text=True)
+    _check_bolt(uri, prepared)
+    _seed_bolt(prepared, uri)
+    rerun = subprocess.run(cmd, cwd=prepared.workdir, env=env, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
     assert json.loads(rerun.stdout)["rejected"] == []
-    assert len(_check_bolt(uri, prepared)) == len(prepared.docs)
+    assert len(_check_bolt(uri, prepared)) == prepared.seed_documents + 3
