@@ -269,11 +269,15 @@ def extract_facts(doc: Doc, gz: Gazetteer) -> DocumentFacts:
     # topics named by session headings and "Topic:" lines
     for idx, sfact in enumerate(facts.sessions):
         k = heading_sent.get(idx, 0)
-        named = sent_topics.get(k, [])
-        if not named and not sfact.is_day and not (idx == 0 and sfact.title == document.title):
+        named = list(sent_topics.get(k, []))
+        if not sfact.is_day and not (idx == 0 and sfact.title == document.title):
+            # the heading itself names the session's topic ("Ansible deploy interface"), unless a
+            # known topic already covers most of it ("Container health checks" -> health checks)
+            covered = sum(len(sp.text) for sp in doc.spans.get("topics", [])
+                          if sents.index(sp.start) == k)
             t = _heading_topic(sfact.title, gz)
-            if t:
-                named = [t]
+            if t and t not in named and covered < 0.6 * len(_heading_title(sfact.title)):
+                named.append(t)
                 facts.topics.append(TopicMention(t, idx, sfact.evidence, True))
         heading_topics[idx] = list(named)
         heading_projects[idx] = list(sent_projects.get(k, []))
@@ -305,7 +309,15 @@ def extract_facts(doc: Doc, gz: Gazetteer) -> DocumentFacts:
 
     for k in set(sent_people) | set(sent_projects):
         idx = session(sents.sents[k].start)
-        topics = sent_topics.get(k) or session_topics(idx)
+        # what the sentence names, and what its session is about
+        topics = list(dict.fromkeys(sent_topics.get(k, []) + session_topics(idx)))
+        row = sents.evidence(k).quote
+        if "|" in row and sent_people.get(k):
+            # a priorities table row: "Rescue mode | rloo, stendulker" -> rloo discussed rescue mode
+            first = _heading_topic(row.split("|", 1)[0], gz)
+            if first:
+                topics.append(first)
+                facts.topics.append(TopicMention(first, idx, sents.evidence(k)))
         for topic in topics:
             for ref in sent_people.get(k, []):
                 discuss("Person", ref, topic, idx, sents.evidence(k))
@@ -332,6 +344,16 @@ def extract_facts(doc: Doc, gz: Gazetteer) -> DocumentFacts:
             if n >= 3 and n > runner_up and n >= 0.2 * total:
                 team_entry = gz.project(top)
     doc_team = team_entry.name if team_entry else None
+    if doc_team:
+        # a team's own notes: the team discussed what each of its sessions was about
+        for idx, topics in heading_topics.items():
+            if not topics:
+                continue
+            own = next((k for k, projs in sorted(sent_projects.items())
+                        if doc_team in projs and session(sents.sents[k].start) == idx), None)
+            ev = sents.evidence(own) if own is not None else facts.sessions[idx].evidence
+            for topic in topics:
+                discuss("Project", doc_team, topic, idx, ev)
 
     for k, projs in sent_projects.items():
         text = sents.evidence(k).quote
