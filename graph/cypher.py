@@ -39,7 +39,8 @@ __all__ = [
     "READ_DOCUMENT", "LIST_DOCUMENTS", "read_nodes", "read_edges",
     "delete_edges", "delete_nodes", "upsert_nodes", "upsert_edges",
     "FIND_NODES", "find_nodes", "GET_NODES_ANY", "get_nodes", "node_edges", "SEARCH", "top_nodes",
-    "COUNTS", "EXPORT_NODES", "EXPORT_EDGES", "ALIAS_TABLE", "WIPE",
+    "COUNTS", "EXPORT_NODES", "EXPORT_EDGES", "ALIAS_TABLE", "WIPE", "WriteStep",
+    "relationship_types_except",
 ]
 
 #: the one internal label: a single node holding the store's generation counter
@@ -286,7 +287,7 @@ SEARCH = (
     "[i IN range(0, size(r._ev_key) - 1) WHERE r._ev_key[i] CONTAINS $q | r.ev_quote[i]][0]]) "
     "END AS quote "
     "WHERE rank < 3 OR quote IS NOT NULL "
-    f"WITH n, rank, quote, size([(n)--() | 1]) AS degree "
+    "WITH n, rank, quote, size([(n)--() | 1]) AS degree "
     "RETURN labels(n) AS labels, n.id AS id, n._doc_props AS doc_props, degree, rank, quote, "
     "n.name AS name, n.aliases AS aliases, n.text AS text "
     "ORDER BY rank, degree DESC, n.name, n.id LIMIT $limit")

@@ -347,8 +347,7 @@ def ask_path(a: str, b: str, store: Optional[str] = StoreOpt, json_out: bool = J
     if result is None:
         fail(f"no path between {a!r} and {b!r}")
     if json_out:
-        _emit_json({"nodes": [{"id": n.id, "label": n.label, "name": n.name} for n in result.nodes],
-                    "types": result.types})
+        _emit_json(result.to_dict())
         return
     parts = [f"{escape(result.nodes[0].name)} ({result.nodes[0].label})"]
     for rel, node in zip(result.types, result.nodes[1:]):

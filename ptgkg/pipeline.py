@@ -123,12 +123,23 @@ class _Extractor:
             a for a, _nid, label, name in people_rows if label == "Person" and " " not in a)
         self.fingerprint = fingerprint
 
-    def graphs(self, documents: list[Document]) -> list[DocumentGraph]:
-        out = []
-        for doc in annotate(self.nlp, documents, batch_size=self.settings.nlp_batch_size):
-            facts = extract_facts(doc, self.gz)
-            out.append(resolve_document(facts, self.gz, self.people, self.fingerprint))
-        return out
+    def graphs(self, documents: list[Document]) -> list[DocumentGraph | Rejected]:
+        """One graph per document, in order; a document the pipeline fails on comes back
+        as :class:`Rejected` (with the error in one line) instead of stopping the batch."""
+        try:
+            return [self._graph(doc) for doc in annotate(self.nlp, documents, batch_size=self.settings.nlp_batch_size)]
+        except Exception:
+            out: list[DocumentGraph | Rejected] = []
+            for document in documents:  # find the one that failed; keep the others
+                try:
+                    out.append(self._graph(next(annotate(self.nlp, [document], batch_size=1))))
+                except Exception as exc:
+                    out.append(Rejected(document.source, f"extraction failed: {type(exc).__name__}: "
+                                                         f"{' '.join(str(exc).split())[:160]}"))
+            return out
+
+    def _graph(self, doc) -> DocumentGraph:
+        return resolve_document(extract_facts(doc, self.gz), self.gz, self.people, self.fingerprint)
 
 
 _WORKER: _Extractor | None = None
@@ -139,7 +150,7 @@ def _worker_init(settings_json: str, people_rows: list, fingerprint: str) -> Non
     _WORKER = _Extractor(Settings.model_validate_json(settings_json), people_rows, fingerprint)
 
 
-def _worker_graphs(documents: list[Document]) -> list[DocumentGraph]:
+def _worker_graphs(documents: list[Document]) -> list[DocumentGraph | Rejected]:
     assert _WORKER is not None
     return _WORKER.graphs(documents)
 
@@ -192,6 +203,10 @@ class Ingestor:
 
     def _write(self, docs: list[Document], graphs: list[DocumentGraph], summary: IngestSummary, note) -> None:
         for doc, graph in zip(docs, graphs):
+            if isinstance(graph, Rejected):
+                summary.rejected.append(graph)
+                note(doc.source, "rejected")
+                continue
             result = self.store.write_document(graph)
             summary.ingested.append(doc.source)
             summary.words += len(doc.text.split())
@@ -212,4 +227,4 @@ def document_graphs(paths: Iterable[Path | str], settings: Settings | None = Non
     docs = [d for d in read_inputs(list(paths), s) if isinstance(d, Document)]
     for i in range(0, len(docs), max(1, s.nlp_batch_size)):
         chunk = docs[i:i + s.nlp_batch_size]
-        yield from zip(chunk, extractor.graphs(chunk))
+        yield from ((d, g) for d, g in zip(chunk, extractor.graphs(chunk)) if not isinstance(g, Rejected))

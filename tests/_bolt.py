@@ -99,13 +99,25 @@ class FalkorDBServer:
                 raise RuntimeError(f"FalkorDB's Bolt port {self.bolt_port} did not answer")
             time.sleep(0.1)
 
-    def redis(self, *args: str) -> bytes:
-        """One Redis command over RESP (for SAVE / PING)."""
+    def redis(self, *args: str, timeout: float = 60.0) -> bytes:
+        """One Redis command over RESP (for SAVE / PING).
+
+        FalkorDB (4.16) swallows the first connection accepted after a Bolt client
+        disconnects (on either port), so a PING on a short fuse absorbs that first."""
+        for _ in range(3):
+            if self._command(("PING",), 2.0).startswith(b"+PONG"):
+                break
+        return self._command(args, timeout)
+
+    def _command(self, args, timeout: float) -> bytes:
         payload = f"*{len(args)}\r\n".encode() + b"".join(
             f"${len(a.encode())}\r\n".encode() + a.encode() + b"\r\n" for a in args)
-        with socket.create_connection(("127.0.0.1", self.port), timeout=30) as s:
-            s.sendall(payload)
-            return s.recv(4096)
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
+                s.sendall(payload)
+                return s.recv(4096)
+        except OSError:
+            return b""
 
     def save(self) -> None:
         reply = self.redis("SAVE")

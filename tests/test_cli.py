@@ -132,3 +132,23 @@ def test_unreachable_bolt_store_is_one_line_without_password(monkeypatch):
     assert result.exit_code != 0
     assert "bolt://127.0.0.1:1" in result.output and "s3cret-pass" not in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_document_the_pipeline_fails_on_is_rejected_and_the_rest_ingested(tmp_path, monkeypatch):
+    """One note breaking the NLP must not stop the run or lose the other notes."""
+    import ptgkg.pipeline as pipeline
+    from tests.conftest import DATA
+
+    real = pipeline.extract_facts
+
+    def flaky(doc, gz):
+        if "Dublin" in doc._.ptg_document.title:
+            raise IndexError("simulated extractor bug")
+        return real(doc, gz)
+
+    monkeypatch.setattr(pipeline, "extract_facts", flaky)
+    result = runner.invoke(app, ["ingest", str(DATA / "notes"), "--store", str(tmp_path / "s"), "--json"])
+    summary = json.loads(result.stdout)
+    assert summary["ingested"] >= 6
+    reasons = [r["reason"] for r in summary["rejected"]]
+    assert reasons == ["extraction failed: IndexError: simulated extractor bug"]

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from ptgkg.config import Settings
 from ptgkg.graph import cypher
-from ptgkg.graph.model import DocumentGraph, Edge, Evidence, Node, node_id
+from ptgkg.graph.model import DocumentGraph, node_id
 from ptgkg.graph.stores.base import StoreError
 from ptgkg.graph.stores.embedded import EmbeddedStore
 from ptgkg.graph.stores.neo4j_store import Neo4jStore, redact_uri

@@ -123,3 +123,12 @@ def test_collaboration_needs_a_working_together_cue(nlp, gz):
     pairs = {c.projects for c in extract_facts(doc, gz).collaborations}
     assert pairs == {("Kolla", "TripleO")}
     assert all(c.topics == ["health checks"] for c in extract_facts(doc, gz).collaborations)
+
+
+def test_hyphenated_nicks_join_and_keep_later_spans_valid(nlp):
+    """"sean-k-mooney" is one nick; merging its tokens must not break spans found earlier."""
+    doc = run(nlp, "sean-k-mooney will write it up. pas-ha will review.\nLater Lajos Katona raised health checks")
+    nicks = {s.text for s in doc.spans["people"] if s.label_ == "NICK"}
+    assert {"sean-k-mooney", "pas-ha"} <= nicks
+    assert [s.text for s in doc.spans["topics"]] == ["health checks"]
+    assert "Lajos Katona" in {s.text for s in doc.spans["people"]}

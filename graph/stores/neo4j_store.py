@@ -31,6 +31,7 @@ import atexit
 import hashlib
 import json
 import re
+import socket
 import threading
 import time
 import uuid
@@ -275,6 +276,8 @@ class Neo4jStore(GraphStore):
         self._driver_key = (self.uri, username, hashlib.sha256(self._password.encode()).hexdigest(),
                             connection_timeout)
         try:
+            if self._driver_key not in _DRIVERS:
+                self._preflight()
             self._driver = _shared_driver(self._driver_key, lambda: neo4j.GraphDatabase.driver(
                 self.uri, auth=auth, connection_timeout=connection_timeout, user_agent="ptgkg",
                 connection_acquisition_timeout=self._acquisition_timeout))
@@ -346,6 +349,22 @@ class Neo4jStore(GraphStore):
     def _read_with(self, work, *args):
         with self._errors(), self._session() as session:
             return session.execute_read(work, *args)
+
+    def _preflight(self) -> None:
+        """A bare Bolt handshake before the driver's first connection (plain-text URIs only).
+
+        FalkorDB (4.16) swallows the first connection it accepts after a Bolt client
+        disconnected; this throw-away handshake takes that place, so the driver's
+        connection is not the one left waiting. Harmless to Neo4j; all errors ignored."""
+        parts = urlsplit(self.uri)
+        if parts.scheme.lower() not in ("bolt", "neo4j") or not parts.hostname:
+            return
+        try:
+            with socket.create_connection((parts.hostname, parts.port or 7687), timeout=0.5) as s:
+                s.sendall(bytes.fromhex("6060B017" "00000105" "00000004") + bytes(8))
+                s.recv(4)
+        except OSError:
+            pass
 
     def _verify_connectivity(self) -> None:
         # FalkorDB's Bolt endpoint fails the handshake of every other new connection

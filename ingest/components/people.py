@@ -177,9 +177,19 @@ class PeopleFinder:
             else:
                 i += 1
         if runs:
+            # span groups hold token offsets that a merge invalidates: keep them by character
+            saved = {key: [(sp.start_char, sp.end_char, sp.label_, sp.kb_id_, sp.id_) for sp in group]
+                     for key, group in doc.spans.items()}
             with doc.retokenize() as retok:
                 for a, b in runs:
                     retok.merge(doc[a:b])
+            for key, rows in saved.items():
+                restored = []
+                for start, end, label, kb_id, span_id in rows:
+                    sp = doc.char_span(start, end, label=label, kb_id=kb_id, alignment_mode="expand")
+                    if sp is not None:
+                        restored.append(Span(doc, sp.start, sp.end, label=label, kb_id=kb_id, span_id=span_id))
+                doc.spans[key] = restored
 
     def __call__(self, doc: Doc) -> Doc:
         foreign = doc._.ptg_language != "en"
