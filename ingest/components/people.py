@@ -161,7 +161,7 @@ class PeopleFinder:
     def _merge_hyphen_nicks(self, doc: Doc) -> None:
         """spaCy splits "pas-ha" and "sean-k-mooney" at the hyphens; join such runs
         back into one token when they look like a nick (and are no entity or topic)."""
-        busy = {i for e in doc.ents for i in range(e.start, e.end)}
+        busy = {i for e in doc.ents if e.label_ != "PERSON" for i in range(e.start, e.end)}
         busy |= {i for s in doc.spans.get("topics", []) for i in range(s.start, s.end)}
         runs, i = [], 0
         while i < len(doc) - 2:

@@ -41,6 +41,10 @@ def make_topic_ruler(nlp: Language, name: str, gazetteer: str | None, events: st
     patterns = []
     for t in gz.topics:
         for form in {t.name, *t.aliases}:
+            if form.isupper() and len(form) <= 6 and " " not in form:
+                # acronyms ("HA", "FFU") only as written: "ha" is not high availability
+                patterns.append({"label": "TOPIC", "pattern": [{"ORTH": form}], "id": t.name})
+                continue
             patterns.append({"label": "TOPIC", "pattern": form, "id": t.name})
             if "-" in form or " " in form:  # "health-check" / "health check" / "healthcheck"
                 for variant in {form.replace("-", " "), form.replace(" ", "-"), form.replace("-", "").replace(" ", "")}:
