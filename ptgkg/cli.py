@@ -6,6 +6,7 @@ line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -24,6 +25,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="ptgkg: a knowledge graph of who discussed what at OpenStack PTGs.")
 ask_app = typer.Typer(no_args_is_help=True, help="Answer a question from the graph.")
 app.add_typer(ask_app, name="ask")
+
+# The neo4j driver logs its retries as warnings; the user gets one line from us instead.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
+logging.getLogger("neo4j").propagate = False
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
