@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml requirements-model.txt
 	@touch $@
 
 ingest: setup
-	$(VENV)/bin/ptgkg ingest data/notes --store $(STORE)
+	$(VENV)/bin/ptgkg ingest data --store $(STORE)
 
 run: ingest
 	$(VENV)/bin/ptgkg dashboard --store $(STORE) --port $(PORT) --allow-ingest

@@ -30,13 +30,18 @@ def bolt_env() -> dict:
     return env
 
 
-def wait_for_bolt(uri: str, limit: float = 90.0) -> float:
-    """Seconds until the Bolt port completes a handshake and answers ``RETURN 1``."""
+def wait_for_bolt(server, limit: float = 90.0) -> float:
+    """Seconds until the Bolt port completes a handshake and answers ``RETURN 1``.
+
+    A Redis ``PING`` first: FalkorDB serves Bolt from Redis's event loop, and after client
+    processes exit, new Bolt handshakes were seen to hang until another event woke it."""
     import neo4j
 
+    uri = server.uri
     start = time.perf_counter()
     while True:
         try:
+            server.redis("PING")
             with neo4j.GraphDatabase.driver(uri, auth=None, connection_timeout=2.0,
                                              max_transaction_retry_time=0) as driver:
                 driver.execute_query("RETURN 1")
@@ -82,13 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         n = args.shards
         sharded, t_sharded = ingest_all([[str(corpus), "--store", server.uri, "--shard", f"{k}/{n}"]
                                          for k in range(1, n + 1)], work)
-        stalls = [wait_for_bolt(server.uri)]
+        stalls = [wait_for_bolt(server)]
         exported_sharded = export_json(server.uri, settings)
         with Neo4jStore(server.uri, settings=settings) as store:
             store.wipe()
-        stalls.append(wait_for_bolt(server.uri))
+        stalls.append(wait_for_bolt(server))
         (single,), t_single = ingest_all([[str(corpus), "--store", server.uri]], work)
-        stalls.append(wait_for_bolt(server.uri))
+        stalls.append(wait_for_bolt(server))
         exported_single = export_json(server.uri, settings)
         if max(stalls) > 1:
             print(f"note: FalkorDB's Bolt port did not answer new connections for up to {max(stalls):.0f} s "

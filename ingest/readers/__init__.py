@@ -34,6 +34,7 @@ __all__ = [
     "Reader",
     "RejectedInput",
     "NOT_NOTES",
+    "MAX_TEXT_CHARS",
     "reader_for",
     "read_path",
     "read_bytes",
@@ -70,11 +71,17 @@ NOT_NOTES: dict[str, str] = dict(_KIND_OF_SUFFIX)
 
 _SKIP_DIRS = {"__pycache__", "node_modules"}
 
+MAX_TEXT_CHARS = 1_000_000
+"""The most text one document may carry: spaCy's ``nlp.max_length``, past which the
+pipeline raises instead of reading (a 10 MB file of prose can hold 10 million)."""
+
 
 def _suffix_rejection(name: str) -> str | None:
     low = name.lower()
     for suffix, what in NOT_NOTES.items():
         if low.endswith(suffix):
+            if what == "YAML":  # governance's projects.yaml has its own command
+                return "not a note (YAML; seed teams and PTLs from governance with `ptgkg import-governance FILE`)"
             return f"not a note ({what})"
     return None
 
@@ -137,7 +144,12 @@ def read_bytes(name: str, data: bytes, source: str | None = None) -> list[Docume
     if not data.strip():
         raise RejectedInput("empty document")
     reader = reader_for(name, _head(data))
-    return reader.read_all(source or name, data)
+    docs = reader.read_all(source or name, data)
+    for doc in docs:
+        if len(doc.text) > MAX_TEXT_CHARS:
+            where = f" (message {doc.source.rsplit('#', 1)[-1]})" if len(docs) > 1 else ""
+            raise RejectedInput(f"too long: {len(doc.text)} characters of text{where} > limit {MAX_TEXT_CHARS}")
+    return docs
 
 
 def read_path(path: Path, root: Path | None = None, max_bytes: int | None = None) -> list[Document]:

@@ -225,7 +225,8 @@ def rst_to_plain(text: str) -> str:
     text = re.sub(r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])", r"\1", text)
     text = re.sub(r"\|([\w -]+)\|_?", r"\1", text)
     text = re.sub(r"\b(\w+)_\b", r"\1", text)
-    return re.sub(r"\s*\[(?:#\w*|\d+|\*)\]_", "", text)
+    # (?<!\s): start only at the first blank of a run, else long runs of blanks are quadratic
+    return re.sub(r"(?<!\s)\s*\[(?:#\w*|\d+|\*)\]_", "", text)
 
 
 class RstReader(Reader):
@@ -240,8 +241,28 @@ class RstReader(Reader):
         meta = metadata_from_fields(fields)
         builder = TextBuilder()
         try:
+            if _beyond_docutils(body):
+                raise ValueError("beyond what docutils parses well")
             _docutils_into(body, builder)
+            if not builder.has_text and re.search(r"\w", body):
+                raise ValueError("docutils kept no text")  # e.g. it dropped an over-long line
         except Exception:  # docutils (or a Pelican/Nikola extension we lack) gave up: strip by lines
             builder = TextBuilder()
             build_plain(rst_to_plain(body), builder, style="text")
         return [builder.build(source, self.kind, meta.pop("title", ""), meta)]
+
+
+#: docutils drops lines longer than its ``line_length_limit`` (10,000) with only a system
+#: message, and its time grows faster than quadratically with nesting depth (2,000 nested
+#: list items: ~15 s); such input goes to the line-based stripper instead.
+_DOCUTILS_MAX_LINE = 10_000
+_DOCUTILS_MAX_INDENT = 160
+
+
+def _beyond_docutils(text: str) -> bool:
+    for line in text.split("\n"):
+        if len(line) > _DOCUTILS_MAX_LINE:
+            return True
+        if len(line) - len(line.lstrip(" \t")) > _DOCUTILS_MAX_INDENT and line.strip():
+            return True
+    return False
