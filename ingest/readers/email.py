@@ -28,7 +28,7 @@ from ..document import Document, RejectedInput
 from .base import Reader, TextBuilder, clean_inline, decode_text, iso_date, one_line
 from .text import build_plain
 
-__all__ = ["EmailReader", "subject_hints", "strip_quoted", "build_mail_document", "split_mbox"]
+__all__ = ["EmailReader", "subject_hints", "strip_quoted", "build_mail_document", "split_mbox", "header_text"]
 
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|aw|wg|sv|vs|tr|antw)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _TAG = re.compile(r"\[([^\]\[]{1,40})\]")
@@ -171,8 +171,24 @@ def _body_text(msg: EmailMessage) -> str:
     return content
 
 
+def header_text(msg: EmailMessage, name: str) -> str:
+    """A header's value as text; the raw value when the stdlib's parser chokes on it
+    (``Message-ID: <>`` raises IndexError inside ``email.policy.default``)."""
+    try:
+        value = msg[name]
+        return "" if value is None else str(value)
+    except Exception:  # noqa: BLE001 - stdlib header parsers fail in many ways
+        for key, raw in msg.raw_items():
+            if key.lower() == name.lower():
+                return " ".join(str(raw).split())
+        return ""
+
+
 def _author(msg: EmailMessage) -> str:
-    header = msg["from"]
+    try:
+        header = msg["from"]
+    except Exception:  # noqa: BLE001 - unparseable From: keep its words, drop addresses
+        return re.sub(r"<[^>]*>|\S+@\S+", "", header_text(msg, "from")).strip()
     if header is None:
         return ""
     try:
@@ -216,7 +232,7 @@ class EmailReader(Reader):
         is_mbox = data.lstrip().startswith(b"From ")
         raws = split_mbox(data.lstrip()) if is_mbox else [data]
         messages = [BytesParser(policy=policy.default).parsebytes(raw) for raw in raws]
-        ids = [str(m["message-id"] or "").strip().strip("<>").strip() for m in messages]
+        ids = [header_text(m, "message-id").strip().strip("<>").strip() for m in messages]
         docs: list[Document] = []
         reasons: list[str] = []
         for n, (msg, mid) in enumerate(zip(messages, ids), start=1):
@@ -237,10 +253,10 @@ class EmailReader(Reader):
         return docs
 
     def _message(self, source: str, msg: EmailMessage) -> Document:
-        subject = str(msg["subject"] or "")
-        date = iso_date(str(msg["date"] or ""))
+        subject = header_text(msg, "subject")
+        date = iso_date(header_text(msg, "date"))
         doc = build_mail_document(source, self.kind, subject, _author(msg), date, _body_text(msg))
-        mid = str(msg["message-id"] or "").strip()
+        mid = header_text(msg, "message-id").strip().strip("<>").strip()
         if mid:
-            doc.metadata["message_id"] = mid.strip("<>")
+            doc.metadata["message_id"] = mid
         return doc
