@@ -16,15 +16,55 @@ Semantics every store must share (checked by ``tests/test_store_contract.py``):
 """
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Literal
 
 from ..model import Edge, GraphExport, Node, DocumentGraph
 
-__all__ = ["GraphStore", "WriteResult", "StoreError", "PathResult", "Direction"]
+__all__ = ["GraphStore", "WriteResult", "StoreError", "PathResult", "Direction",
+           "merge_props", "search_snippet", "canonical_json"]
 
 Direction = Literal["out", "in", "both"]
+
+
+def canonical_json(value) -> str:
+    """The JSON both stores keep per-document rows in (stable, so equal rows compare equal)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def merge_props(target: dict, props: dict) -> None:
+    """Fold one document's props into ``target``, the merge rule every store shares:
+    lists union, scalars latest-wins, ``None`` never erases a value another document gave.
+
+    >>> merged = {"topics": ["health checks"], "role": "core"}
+    >>> merge_props(merged, {"topics": ["CI", "health checks"], "role": None})
+    >>> merged
+    {'topics': ['health checks', 'CI'], 'role': 'core'}
+    """
+    for key, value in props.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            old = target.get(key)
+            merged = list(old) if isinstance(old, list) else []
+            merged.extend(v for v in value if v not in merged)
+            target[key] = merged
+        else:
+            target[key] = value
+
+
+def search_snippet(original: str, folded: str, query: str, width: int = 160) -> str:
+    """The matching text, or a window of it around the match when it is long."""
+    if len(original) <= width:
+        return original
+    at = original.casefold().find(query)
+    if at < 0:  # diacritics or spacing differ: the folded position is close enough
+        at = min(folded.find(query), len(original) - 1)
+    start = max(0, at - width // 3)
+    end = min(len(original), start + width)
+    return ("…" if start else "") + original[start:end].strip() + ("…" if end < len(original) else "")
 
 
 class StoreError(Exception):

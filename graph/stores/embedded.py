@@ -37,6 +37,8 @@ import networkx as nx
 
 from ..model import LABELS, REL_TYPES, DocumentGraph, Edge, Evidence, GraphExport, Node, normalize
 from .base import Direction, GraphStore, PathResult, StoreError, WriteResult
+# the merge rule and snippets are the contract's, shared by every store
+from .base import canonical_json as _dumps, merge_props as _merge_props, search_snippet as _snippet
 
 __all__ = ["EmbeddedStore", "STORE_FILE", "FORMAT"]
 
@@ -81,23 +83,8 @@ _NodeRow = tuple[int, str, str, str, str, str]            # ord, id, label, name
 _EdgeRow = tuple[int, str, str, str, str, str]            # ord, source, type, target, props, evidence
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _merge_props(target: dict[str, Any], props: dict[str, Any]) -> None:
-    """Fold one document's props into ``target``: lists union, scalars latest-wins,
-    ``None`` never erases a value another document gave."""
-    for key, value in props.items():
-        if value is None:
-            continue
-        if isinstance(value, (list, tuple)):
-            old = target.get(key)
-            merged = list(old) if isinstance(old, list) else []
-            merged.extend(v for v in value if v not in merged)
-            target[key] = merged
-        else:
-            target[key] = value
 
 
 def _merge_node(node_id: str, rows: list[tuple[str, str, str, str]]) -> Node:
@@ -647,15 +634,3 @@ class EmbeddedStore(GraphStore):
 
     def __repr__(self) -> str:
         return f"EmbeddedStore({self.location!r}{', read_only=True' if self.read_only else ''})"
-
-
-def _snippet(original: str, folded: str, query: str, width: int = 160) -> str:
-    """The matching text, or a window of it around the match when it is long."""
-    if len(original) <= width:
-        return original
-    at = original.casefold().find(query)
-    if at < 0:  # diacritics or spacing differ: the folded position is close enough
-        at = min(folded.find(query), len(original) - 1)
-    start = max(0, at - width // 3)
-    end = min(len(original), start + width)
-    return ("…" if start else "") + original[start:end].strip() + ("…" if end < len(original) else "")

@@ -47,6 +47,8 @@ from neo4j.exceptions import (AuthError, ClientError, ConfigurationError, Driver
 from .. import cypher
 from ..model import LABELS, REL_TYPES, DocumentGraph, Edge, Evidence, GraphExport, Node, normalize
 from .base import Direction, GraphStore, PathResult, StoreError, WriteResult
+# the merge rule and snippets are the contract's, shared by every store
+from .base import canonical_json as _dumps, merge_props as _merge_props, search_snippet as _snippet
 
 __all__ = ["Neo4jStore", "redact_uri"]
 
@@ -113,22 +115,8 @@ def redact_uri(uri: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _merge_props(target: dict[str, Any], props: dict[str, Any]) -> None:
-    """Same rule as the embedded store: lists union, scalars latest-wins, None never erases."""
-    for key, value in props.items():
-        if value is None:
-            continue
-        if isinstance(value, (list, tuple)):
-            old = target.get(key)
-            merged = list(old) if isinstance(old, list) else []
-            merged.extend(v for v in value if v not in merged)
-            target[key] = merged
-        else:
-            target[key] = value
 
 
 def _label_of(node_id: str) -> str | None:
@@ -152,17 +140,6 @@ def _visible_props(props: dict[str, Any]) -> dict[str, Any]:
             if v is not None and _PROPERTY_KEY.match(k) and k not in _RESERVED}
 
 
-def _snippet(original: str, folded: str, query: str, width: int = 160) -> str:
-    """The matching text, or a window of it around the match when it is long
-    (the embedded store's rule)."""
-    if len(original) <= width:
-        return original
-    at = original.casefold().find(query)
-    if at < 0:
-        at = min(folded.find(query), len(original) - 1)
-    start = max(0, at - width // 3)
-    end = min(len(original), start + width)
-    return ("…" if start else "") + original[start:end].strip() + ("…" if end < len(original) else "")
 
 
 class _Unchanged(Exception):
