@@ -10,6 +10,7 @@ import logging
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -57,6 +58,16 @@ def _open(store: Optional[str], read_only: bool = False):
         return open_store(s.store, settings=s, read_only=read_only)
     except StoreError as exc:
         fail(str(exc))
+
+
+@contextmanager
+def _reading(store: Optional[str]):
+    """A read-only handle for one command, closed afterwards."""
+    st = _open(store, read_only=True)
+    try:
+        yield st
+    finally:
+        st.close()
 
 
 def _emit_json(data) -> None:
@@ -160,22 +171,16 @@ def export(store: Optional[str] = StoreOpt,
 
     if format not in ("json", "graphml"):
         fail("--format must be json or graphml")
-    st = _open(store, read_only=True)
-    try:
+    with _reading(store) as st:
         target = output if output else sys.stdout
         (write_json if format == "json" else write_graphml)(st, target)
-    finally:
-        st.close()
 
 
 @app.command()
 def stats(store: Optional[str] = StoreOpt, json_out: bool = JsonOpt) -> None:
     """Counts of nodes per label and edges per type."""
-    st = _open(store, read_only=True)
-    try:
+    with _reading(store) as st:
         counts = st.counts()
-    finally:
-        st.close()
     if json_out:
         _emit_json(counts)
         return
@@ -224,11 +229,8 @@ def ask_who_discussed(topic: str, store: Optional[str] = StoreOpt, json_out: boo
     """People and projects who discussed a topic, most recent and involved first."""
     from .graph import queries
 
-    st = _open(store, read_only=True)
-    try:
+    with _reading(store) as st:
         answer = queries.who_discussed(st, topic, limit=limit)
-    finally:
-        st.close()
     if answer is None:
         fail(f"no topic called {topic!r}; try `ptgkg ask search {topic!r}`")
     if json_out:
@@ -252,12 +254,9 @@ def ask_collaborators(project: str, store: Optional[str] = StoreOpt, json_out: b
     """Projects that work with PROJECT, on what, with the sentences that show it."""
     from .graph import queries
 
-    st = _open(store, read_only=True)
-    try:
+    with _reading(store) as st:
         node = _resolve_or_fail(st, project, "Project")
         rows = queries.collaborators(st, node.name)
-    finally:
-        st.close()
     if json_out:
         _emit_json({"project": node.name, "collaborators": [r.to_dict() for r in rows]})
         return
@@ -275,11 +274,8 @@ def ask_profile(name: str, store: Optional[str] = StoreOpt, json_out: bool = Jso
     """What a newcomer should know: people, topics, decisions, neighbours, notes to read."""
     from .graph import queries
 
-    st = _open(store, read_only=True)
-    try:
+    with _reading(store) as st:
         prof = queries.profile(st, name)
-    finally:
-        st.close()
     if prof is None:
         fail(f"nothing called {name!r} in the graph; try `ptgkg ask search {name!r}`")
     if json_out:
@@ -323,11 +319,8 @@ def ask_decisions(project: Optional[str] = typer.Option(None, "--project"),
     """The decision log, newest first."""
     from .graph import queries
 
-    st = _open(store, read_only=True)
-    try:
+    with _reading(store) as st:
         rows = queries.decisions(st, project=project, topic=topic, status=status)
-    finally:
-        st.close()
     if json_out:
         _emit_json([r.to_dict() for r in rows])
         return
@@ -344,11 +337,8 @@ def ask_path(a: str, b: str, store: Optional[str] = StoreOpt, json_out: bool = J
     """How two entities are connected (shortest path, documents excluded)."""
     from .graph import queries
 
-    st = _open(store, read_only=True)
-    try:
+    with _reading(store) as st:
         result = queries.path(st, a, b)
-    finally:
-        st.close()
     if result is None:
         fail(f"no path between {a!r} and {b!r}")
     if json_out:
@@ -366,11 +356,8 @@ def ask_search(text: str, store: Optional[str] = StoreOpt, json_out: bool = Json
     """Find entities by name, alias, decision text or quote."""
     from .graph import queries
 
-    st = _open(store, read_only=True)
-    try:
+    with _reading(store) as st:
         hits = queries.search(st, text, limit=limit)
-    finally:
-        st.close()
     if json_out:
         _emit_json([{"id": n.id, "label": n.label, "name": n.name, "match": m} for n, m in hits])
         return
