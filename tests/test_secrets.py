@@ -31,9 +31,9 @@ def closed_port() -> int:
 
 
 def env_with_password(**extra) -> dict[str, str]:
-    env = dict(os.environ, NEO4J_USERNAME="neo4j", NEO4J_PASSWORD=MARKER, **extra)
+    env = dict(os.environ, NEO4J_USERNAME="neo4j", NEO4J_PASSWORD=MARKER)
     env.pop("PTGKG_STORE", None)
-    return env
+    return {**env, **extra}
 
 
 def run(*args, cwd=None, env=None) -> subprocess.CompletedProcess:

@@ -7,8 +7,8 @@ Labels: ``PTG`` (an event alias from ``data/events.yaml``, ``ent_id_`` = event n
 from __future__ import annotations
 
 from spacy.language import Language
-from spacy.pipeline import EntityRuler
 
+from .gazetteer_ruler import GazetteerRuler
 from ..gazetteer import Gazetteer, load_gazetteer
 
 __all__ = ["make_event_ruler", "event_patterns"]
@@ -39,11 +39,9 @@ def event_patterns(nlp: Language, gazetteer: Gazetteer) -> list[dict]:
     assigns=["doc.ents", "token.ent_type", "token.ent_id"],
 )
 def make_event_ruler(nlp: Language, name: str, gazetteer: str | None, events: str | None,
-                     topics: str | None) -> EntityRuler:
+                     topics: str | None) -> GazetteerRuler:
     from ...config import get_settings
 
     s = get_settings()
     gz = load_gazetteer(gazetteer or str(s.gazetteer), events or str(s.events), topics or str(s.topics))
-    ruler = EntityRuler(nlp, name, overwrite_ents=True, validate=False)
-    ruler.add_patterns(event_patterns(nlp, gz))
-    return ruler
+    return GazetteerRuler(nlp, event_patterns(nlp, gz))

@@ -17,6 +17,8 @@ punctuation followed by a capitalised word splits too.
 """
 import re
 
+import numpy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -46,23 +48,26 @@ def make_line_sentences(nlp: Language, name: str) -> "LineSentences":
 
 class LineSentences:
     def __call__(self, doc: Doc) -> Doc:
+        if not len(doc):
+            return doc
         text = doc.text
-        prev = None
-        for i, tok in enumerate(doc):
-            if i == 0:
-                tok.is_sent_start = True
-            else:
-                if "\n" in prev.text or "\n" in prev.whitespace_:
-                    nl = text.rfind("\n", 0, tok.idx)
-                    line_start = text.rfind("\n", 0, nl) + 1
-                    prev_line = text[line_start:nl]
-                    next_end = text.find("\n", tok.idx)
-                    next_line = text[tok.idx: next_end if next_end >= 0 else len(text)]
-                    blank = text[line_start:tok.idx].count("\n") > 1 or not prev_line.strip()
-                    tok.is_sent_start = is_line_break(prev_line, next_line, blank)
-                elif prev.text in _END and not tok.is_punct and (tok.is_title or tok.is_upper or tok.is_digit):
-                    tok.is_sent_start = True
-                else:
-                    tok.is_sent_start = False
+        # decide every boundary first, then set them in one array write: setting
+        # token.is_sent_start one token at a time re-checks the whole document each time
+        starts = numpy.full(len(doc), -1, dtype="int32")
+        starts[0] = 1
+        prev = doc[0]
+        for tok in doc[1:]:
+            if "\n" in prev.text or "\n" in prev.whitespace_:
+                nl = text.rfind("\n", 0, tok.idx)
+                line_start = text.rfind("\n", 0, nl) + 1
+                prev_line = text[line_start:nl]
+                next_end = text.find("\n", tok.idx)
+                next_line = text[tok.idx: next_end if next_end >= 0 else len(text)]
+                blank = text[line_start:tok.idx].count("\n") > 1 or not prev_line.strip()
+                if is_line_break(prev_line, next_line, blank):
+                    starts[tok.i] = 1
+            elif prev.text in _END and not tok.is_punct and (tok.is_title or tok.is_upper or tok.is_digit):
+                starts[tok.i] = 1
             prev = tok
+        doc.from_array([SENT_START], starts.astype("uint64").reshape(-1, 1))  # -1 wraps, as spaCy stores it
         return doc

@@ -1,4 +1,5 @@
-"""``ptgkg_project_ruler``: an :class:`~spacy.pipeline.EntityRuler` fed by the gazetteer,
+"""``ptgkg_project_ruler``: EntityRuler patterns from the gazetteer (run by the linear-time
+:class:`~ptgkg.ingest.components.gazetteer_ruler.GazetteerRuler`),
 placed before the statistical NER so that "Kolla" or "Designate" is never a person.
 
 Entities get label ``PROJECT`` and ``ent_id_`` = the canonical project name.
@@ -9,8 +10,8 @@ and always in the explicit forms "#heat" and "the heat team".
 from __future__ import annotations
 
 from spacy.language import Language
-from spacy.pipeline import EntityRuler
 
+from .gazetteer_ruler import GazetteerRuler
 from ..gazetteer import AMBIGUOUS_WORDS, SAFE_LOWERCASE, Gazetteer, load_gazetteer
 from ...graph.model import normalize
 
@@ -76,11 +77,9 @@ def project_patterns(nlp: Language, gazetteer: Gazetteer) -> list[dict]:
     assigns=["doc.ents", "token.ent_type", "token.ent_id"],
 )
 def make_project_ruler(nlp: Language, name: str, gazetteer: str | None, events: str | None,
-                       topics: str | None) -> EntityRuler:
+                       topics: str | None) -> GazetteerRuler:
     from ...config import get_settings
 
     s = get_settings()
     gz = load_gazetteer(gazetteer or str(s.gazetteer), events or str(s.events), topics or str(s.topics))
-    ruler = EntityRuler(nlp, name, overwrite_ents=True, validate=False)
-    ruler.add_patterns(project_patterns(nlp, gz))
-    return ruler
+    return GazetteerRuler(nlp, project_patterns(nlp, gz))
