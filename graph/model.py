@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,7 @@ DECISION_STATUSES = ("agreed", "action", "proposed", "open")
 PROJECT_KINDS = ("team", "deliverable", "sig", "committee", "popup", "board", "external")
 
 
+@lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """Case-, diacritic- and whitespace-insensitive key for matching names.
 

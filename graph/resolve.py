@@ -46,6 +46,13 @@ class PeopleIndex:
     def lookup(self, alias: str) -> tuple[str, str] | None:
         return self.by_alias.get(normalize(alias))
 
+    def add_graph(self, graph: DocumentGraph) -> None:
+        """Learn the people a document just written names (its nicks included)."""
+        for n in graph.nodes:
+            if n.label == "Person":
+                for alias in (n.name, *n.aliases):
+                    self.by_alias.setdefault(normalize(alias), (n.id, n.name))
+
 
 def nick_candidates(full_name: str) -> set[str]:
     """The nicks OpenStack contributors usually derive from their name.

@@ -23,6 +23,7 @@ from .graph.resolve import PeopleIndex, resolve_document
 from .graph.stores.base import GraphStore, StoreError
 from .ingest.document import Document, RejectedInput
 from .ingest.extract import extract_facts
+from .ingest.facts import DocumentFacts
 from .ingest.gazetteer import Gazetteer
 from .ingest.pipeline import annotate, build_nlp, pipeline_fingerprint
 
@@ -112,52 +113,55 @@ def read_inputs(inputs: Sequence[str | Path], settings: Settings,
 
 
 class _Extractor:
-    """NLP + extraction + resolution for a batch of documents (in this process or a worker)."""
+    """NLP and extraction for a batch of documents (in this process or a worker). What it
+    returns depends on each document alone, so batches, workers and resumed runs agree;
+    resolution against what the store knows happens in the writing process."""
 
-    def __init__(self, settings: Settings, people_rows: list, fingerprint: str) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.nlp = build_nlp(settings)
         self.gz = Gazetteer.load(settings)
-        self.people = PeopleIndex.from_alias_table(people_rows)
-        self.nlp.get_pipe("ptgkg_people").add_known_nicks(
-            a for a, _nid, label, name in people_rows if label == "Person" and " " not in a)
-        self.fingerprint = fingerprint
 
-    def graphs(self, documents: list[Document]) -> list[DocumentGraph | Rejected]:
-        """One graph per document, in order; a document the pipeline fails on comes back
+    def facts(self, documents: list[Document]) -> list[DocumentFacts | Rejected]:
+        """One result per document, in order; a document the pipeline fails on comes back
         as :class:`Rejected` (with the error in one line) instead of stopping the batch."""
         try:
-            return [self._graph(doc) for doc in annotate(self.nlp, documents, batch_size=self.settings.nlp_batch_size)]
+            return [extract_facts(doc, self.gz)
+                    for doc in annotate(self.nlp, documents, batch_size=self.settings.nlp_batch_size)]
         except Exception:
-            out: list[DocumentGraph | Rejected] = []
+            out: list[DocumentFacts | Rejected] = []
             for document in documents:  # find the one that failed; keep the others
                 try:
-                    out.append(self._graph(next(annotate(self.nlp, [document], batch_size=1))))
+                    out.append(extract_facts(next(annotate(self.nlp, [document], batch_size=1)), self.gz))
                 except Exception as exc:
-                    out.append(Rejected(document.source, f"extraction failed: {type(exc).__name__}: "
-                                                         f"{' '.join(str(exc).split())[:160]}"))
+                    out.append(_failed(document, exc))
             return out
 
-    def _graph(self, doc) -> DocumentGraph:
-        return resolve_document(extract_facts(doc, self.gz), self.gz, self.people, self.fingerprint)
+
+def _failed(document: Document, exc: Exception) -> Rejected:
+    return Rejected(document.source, f"extraction failed: {type(exc).__name__}: {' '.join(str(exc).split())[:160]}")
 
 
 _WORKER: _Extractor | None = None
 
 
-def _worker_init(settings_json: str, people_rows: list, fingerprint: str) -> None:
+def _worker_init(settings_json: str) -> None:
     global _WORKER
-    _WORKER = _Extractor(Settings.model_validate_json(settings_json), people_rows, fingerprint)
+    _WORKER = _Extractor(Settings.model_validate_json(settings_json))
 
 
-def _worker_graphs(documents: list[Document]) -> list[DocumentGraph | Rejected]:
+def _worker_facts(documents: list[Document]) -> list[DocumentFacts | Rejected]:
     assert _WORKER is not None
-    return _WORKER.graphs(documents)
+    return _WORKER.facts(documents)
 
 
 class Ingestor:
     """Ingest documents into a store: unchanged documents are skipped before any NLP,
-    each changed or new document replaces its own facts in one transaction."""
+    each changed or new document replaces its own facts in one transaction.
+
+    People are resolved against those the store knows and those this run has written
+    so far, in input order, so a run resumed after a kill builds the same graph as
+    one that was never interrupted."""
 
     def __init__(self, store: GraphStore, settings: Settings | None = None, workers: int | None = None,
                  shard: tuple[int, int] | None = None) -> None:
@@ -166,6 +170,7 @@ class Ingestor:
         self.workers = max(1, workers or self.settings.workers)
         self.shard = shard
         self.fingerprint = pipeline_fingerprint(self.settings)
+        self.gz = Gazetteer.load(self.settings)
 
     def run(self, inputs: Sequence[str | Path], event: str | None = None,
             progress: Callable[[str, str], None] | None = None) -> IngestSummary:
@@ -185,29 +190,38 @@ class Ingestor:
                 note(item.source, "unchanged")
                 continue
             pending.append(item)
-        people_rows = self.store.alias_table(["Person"])
-        batch = max(1, self.settings.nlp_batch_size)
-        chunks = [pending[i:i + batch] for i in range(0, len(pending), batch)]
+        if not pending:
+            return summary
+        people = PeopleIndex.from_alias_table(self.store.alias_table(["Person"]))
         if self.workers > 1 and len(pending) > 1:
-            chunks = [pending[i:i + max(1, len(pending) // (self.workers * 4) or 1)]
-                      for i in range(0, len(pending), max(1, len(pending) // (self.workers * 4) or 1))]
+            size = max(1, len(pending) // (self.workers * 4))
+            chunks = [pending[i:i + size] for i in range(0, len(pending), size)]
             with ProcessPoolExecutor(self.workers, initializer=_worker_init,
-                                     initargs=(self.settings.model_dump_json(), people_rows, self.fingerprint)) as pool:
-                for docs, graphs in zip(chunks, pool.map(_worker_graphs, chunks)):
-                    self._write(docs, graphs, summary, note)
+                                     initargs=(self.settings.model_dump_json(),)) as pool:
+                for docs, facts in zip(chunks, pool.map(_worker_facts, chunks)):
+                    self._write(docs, facts, people, summary, note)
         else:
-            extractor = _Extractor(self.settings, people_rows, self.fingerprint) if pending else None
-            for docs in chunks:
-                self._write(docs, extractor.graphs(docs), summary, note)
+            extractor = _Extractor(self.settings)
+            batch = max(1, self.settings.nlp_batch_size)
+            for i in range(0, len(pending), batch):
+                docs = pending[i:i + batch]
+                self._write(docs, extractor.facts(docs), people, summary, note)
         return summary
 
-    def _write(self, docs: list[Document], graphs: list[DocumentGraph], summary: IngestSummary, note) -> None:
-        for doc, graph in zip(docs, graphs):
-            if isinstance(graph, Rejected):
-                summary.rejected.append(graph)
+    def _write(self, docs: list[Document], results: list[DocumentFacts | Rejected], people: PeopleIndex,
+               summary: IngestSummary, note) -> None:
+        for doc, facts in zip(docs, results):
+            if not isinstance(facts, Rejected):
+                try:
+                    graph = resolve_document(facts, self.gz, people, self.fingerprint)
+                except Exception as exc:
+                    facts = _failed(doc, exc)
+            if isinstance(facts, Rejected):
+                summary.rejected.append(facts)
                 note(doc.source, "rejected")
                 continue
             result = self.store.write_document(graph)
+            people.add_graph(graph)
             summary.ingested.append(doc.source)
             summary.words += len(doc.text.split())
             summary.nodes_added += result.nodes_added
@@ -220,11 +234,15 @@ class Ingestor:
 def document_graphs(paths: Iterable[Path | str], settings: Settings | None = None,
                     store: GraphStore | None = None) -> Iterator[tuple[Document, DocumentGraph]]:
     """Each readable document under ``paths`` with the graph it yields (nothing stored);
-    for evaluation and inspection. Rejected inputs are skipped."""
+    for evaluation and inspection. People resolve against ``store`` when given; each
+    document stands alone otherwise. Rejected inputs are skipped."""
     s = settings or get_settings()
-    rows = store.alias_table(["Person"]) if store else []
-    extractor = _Extractor(s, rows, pipeline_fingerprint(s))
+    people = PeopleIndex.from_alias_table(store.alias_table(["Person"]) if store else [])
+    extractor = _Extractor(s)
+    fingerprint = pipeline_fingerprint(s)
     docs = [d for d in read_inputs(list(paths), s) if isinstance(d, Document)]
     for i in range(0, len(docs), max(1, s.nlp_batch_size)):
         chunk = docs[i:i + s.nlp_batch_size]
-        yield from ((d, g) for d, g in zip(chunk, extractor.graphs(chunk)) if not isinstance(g, Rejected))
+        for d, facts in zip(chunk, extractor.facts(chunk)):
+            if not isinstance(facts, Rejected):
+                yield d, resolve_document(facts, extractor.gz, people, fingerprint)

@@ -620,17 +620,26 @@ class EmbeddedStore(GraphStore):
             yield DocumentGraph(doc_id, still[0], nodes, edges)
 
     def alias_table(self, labels: Iterable[str]) -> list[tuple[str, str, str, str]]:
-        wanted = set(labels)
-        with self._reading() as g:
-            rows = set()
-            for _, data in g.nodes(data=True):
-                node: Node = data["node"]
-                if node.label in wanted:
-                    for text in [node.name, *node.aliases]:
-                        key = normalize(text)
-                        if key:
-                            rows.add((key, node.id, node.label, node.name))
-            return sorted(rows)
+        # straight from the support rows: an ingest needs the names, not the merged graph
+        wanted = sorted(set(labels))
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        with self._lock, self._errors():
+            found = self._connection().execute(
+                f"SELECT s.node_id, s.label, s.name, s.aliases FROM node_support s "
+                f"JOIN documents d ON d.id = s.doc_id WHERE s.label IN ({marks}) ORDER BY d.seq, s.ord",
+                wanted).fetchall()
+        names: dict[str, str] = {}
+        texts: dict[str, set[str]] = {}
+        labels_of: dict[str, str] = {}
+        for node_id, label, name, aliases in found:
+            names[node_id] = name  # the latest document's name wins, as in the merged node
+            labels_of[node_id] = label
+            texts.setdefault(node_id, set()).update([name, *json.loads(aliases)])
+        rows = {(key, nid, labels_of[nid], names[nid])
+                for nid, forms in texts.items() for key in map(normalize, forms) if key}
+        return sorted(rows)
 
     def __repr__(self) -> str:
         return f"EmbeddedStore({self.location!r}{', read_only=True' if self.read_only else ''})"

@@ -108,16 +108,11 @@ class PeopleFinder:
     def __init__(self, nlp: Language) -> None:
         ensure_extensions()
         self.english = english_words(nlp)
-        self.known_nicks: set[str] = set()
         self.matcher = Matcher(nlp.vocab)
         nickish = {"TEXT": {"REGEX": _NICK_RE.pattern}}
         self.matcher.add("NICK_ACTS", [[nickish, {"LOWER": {"IN": _ACTION_VERBS}}]])
         self.matcher.add("PAREN_NICK", [[{"ORTH": "("}, nickish, {"ORTH": ")"}]])
 
-
-    def add_known_nicks(self, nicks) -> None:
-        """Nicks the store already knows (from governance or earlier notes)."""
-        self.known_nicks.update(n.lower() for n in nicks if n)
 
     # -- helpers ------------------------------------------------------------
     def _acts_like_person(self, ent: Span) -> bool:
@@ -236,7 +231,9 @@ class PeopleFinder:
                     before = [span]
             if before:
                 nick_of[before[0].start] = nick
-        doc_nicks = {n.lower() for n in nick_of.values()} | self.known_nicks
+        # nicks this note gives next to a name; what the store knows is resolution's business,
+        # so the facts read from a note depend on the note alone
+        doc_nicks = {n.lower() for n in nick_of.values()}
         # a lone capitalised word is a name only if it is not an English word, or it is
         # the first name of someone this note names in full ("Lajos" after "Lajos Katona")
         first_names = {p[0].lower_ for p in found if len(p) > 1}
@@ -325,7 +322,7 @@ class PeopleFinder:
                 words = [t for t in sent if not (t.is_space or t.is_punct)]
                 if len(words) == 1:
                     add_nick(words[0].i)
-        # known nicks anywhere (store-known or defined earlier in this note)
+        # nicks defined earlier in this note, wherever they appear again
         for tok in doc:
             if tok.lower_ in doc_nicks and tok.i not in taken and not tok.is_stop:
                 add_nick(tok.i)
