@@ -71,6 +71,7 @@ def _evidence(document: Document, start: int, end: int) -> Evidence:
 
 def _heading_title(title: str) -> str:
     title = re.sub(r"(?:^|\s)#[\w.-]+", " ", title)  # ptgbot hashtags such as #kolla
+    title = re.sub(r"\s*[(\[][^()\[\]]*[)\]]", " ", title)  # asides: "(joint session with TripleO)"
     t = re.sub(r"^\s*(?:\d+[.)]|[ivx]+\.|topic\s*[:\-])\s*", "", title.strip(), flags=re.I)
     return t.strip(" :-–—*#\t")
 
