@@ -139,9 +139,15 @@ class DocumentGraph:
     edges: list[Edge]
 
     def check(self) -> None:
-        """Raise ValueError if an edge breaks the schema or points at a missing node."""
+        """Raise ValueError if a node or edge breaks the schema or an edge points at a
+        missing node (fields can be reassigned after construction: check them all here)."""
+        for n in self.nodes:
+            if n.label not in LABELS:
+                raise ValueError(f"unknown label {n.label!r}")
         labels = {n.id: n.label for n in self.nodes}
         for e in self.edges:
+            if e.type not in SCHEMA:
+                raise ValueError(f"unknown relationship type {e.type!r}")
             pair = (labels.get(e.source), labels.get(e.target))
             if None in pair:
                 raise ValueError(f"edge {e.key} points at a node not in this document graph")

@@ -374,6 +374,15 @@ def extract_facts(doc: Doc, gz: Gazetteer) -> DocumentFacts:
                 pairs = [(owner[0], projs[0])]
             elif doc_team and doc_team != projs[0] and not owner:
                 pairs = [(doc_team, projs[0])]
+        elif not pairs and doc_team and re.search(r"\b(our|we)\b", text, re.I) and _USES_CUE.search(text):
+            # "our baremetal deployment driven by metalsmith instead of Heat/Nova": the
+            # note's own team relies on the project named, not on the ones it replaces
+            kept = re.split(r"\binstead of\b|\brather than\b", text, flags=re.I)[0]
+            used = [p for p in projs if p != doc_team and _is_team_like(gz, p)
+                    and any(m.evidence.start == sents.evidence(k).start and m.surface and m.surface in kept
+                            for m in facts.projects if m.name == p)]
+            if len(used) == 1:
+                pairs = [(doc_team, used[0])]
         # two outside projects working together are not what a PTG note is about
         pairs = [(a, b) for a, b in pairs if _is_team_like(gz, a) or _is_team_like(gz, b)]
         topics = sent_topics.get(k) or session_topics(idx)

@@ -217,16 +217,8 @@ def test_realdata_meets_the_thresholds_and_beats_the_baseline(realdata_report, c
     with capsys.disabled():
         print("\n" + format_report(report))
     assert not report.gold_problems, report.gold_problems
-    _assert_thresholds(report, skip=("collaboration recall",))
+    _assert_thresholds(report)
     for kind in ("people", "projects"):
         assert report.macro("ours", kind)[2] > report.macro("baseline", kind)[2], kind
     for kind in ("decisions", "collaborations"):
         assert report.macro("ours", kind)[1] > report.macro("baseline", kind)[1], kind
-
-
-@pytest.mark.realdata
-@pytest.mark.xfail(strict=True, reason="known gap: collaboration recall on realdata is about 0.74; the misses are "
-                   "dependencies stated implicitly ('since Kolla currently doesn't build Fedora images')")
-def test_realdata_collaboration_recall(realdata_report):
-    recall = realdata_report.macro("ours", "collaborations")[1]
-    assert recall >= THRESHOLDS["collaboration_recall"], f"collaboration recall {recall:.2f}"

@@ -120,13 +120,6 @@ def test_labels_and_types_come_only_from_the_schema():
             cypher.check_type(bad)
 
 
-CHECK_FAULT = ("DocumentGraph.check() validates edges only, and looks their type up with SCHEMA[e.type]: "
-               "a node relabelled after construction passes, an edge retyped raises KeyError; fix in "
-               "graph/model.py: in check(), raise ValueError for any node whose label is not in LABELS "
-               "and any edge whose type is not in SCHEMA")
-
-
-@pytest.mark.xfail(strict=True, reason=CHECK_FAULT)
 def test_document_graph_check_refuses_what_the_schema_lacks():
     g = hostile_graph(0, "x")
     g.edges[0].type = "DISCUSSED`]->() DETACH DELETE n //"  # dataclasses are mutable
@@ -145,14 +138,12 @@ def test_an_edge_retyped_after_construction_is_refused(store):
     before = contributions(store)
     g = hostile_graph(0, "x")
     g.edges[0].type = "DISCUSSED`]->() DETACH DELETE n //"
-    with pytest.raises((ValueError, StoreError, KeyError)):  # KeyError: see CHECK_FAULT
+    with pytest.raises((ValueError, StoreError)):
         store.write_document(g)
     assert contributions(store) == before
 
 
-def test_a_node_relabelled_after_construction_is_refused(store, request):
-    if type(store).__name__ == "EmbeddedStore":
-        request.applymarker(pytest.mark.xfail(strict=True, reason="the embedded store writes it: " + CHECK_FAULT))
+def test_a_node_relabelled_after_construction_is_refused(store):
     store.write_document(benign_graph())
     before = contributions(store)
     g = hostile_graph(0, "x")

@@ -156,3 +156,13 @@ def test_gazetteer_ruler_finds_what_spacys_entity_ruler_finds(nlp):
                    [(e.start, e.end, e.label_, e.ent_id_) for e in want.ents], path.name
             checked += len(want.ents)
     assert checked > 100
+
+
+def test_a_team_relying_on_a_project_collaborates_with_it_not_with_what_it_replaces(nlp, gz):
+    text = ("TripleO notes from the Stein PTG\n"
+            "TripleO discussed the undercloud all week, and TripleO will keep going.\n"
+            "The TripleO team wants a lighter undercloud.\n"
+            "Another idea was to have our baremetal deployment driven by metalsmith instead of Heat/Nova.\n")
+    doc = run(nlp, text, ["TripleO notes from the Stein PTG"])
+    pairs = {c.projects for c in extract_facts(doc, gz).collaborations}
+    assert pairs == {("Ironic", "TripleO")}  # metalsmith is an Ironic deliverable; Heat and Nova are replaced

@@ -95,25 +95,44 @@ def test_store_errors_and_their_tracebacks_hold_no_password():
 
 # --------------------------------------------------------------------------- a live Bolt server
 @pytest.mark.bolt
-def test_falkordb_store_commands_and_exports_hold_no_password(falkordb_server, tmp_path):
-    uri = falkordb_server.uri
-    seed = tmp_path / "seed"
+def test_falkordb_store_commands_and_exports_hold_no_password(falkordb_server, tmp_path, monkeypatch):
+    """In this process (FalkorDB stalls a second client process for a minute): the CLI's
+    output, errors and exported files with NEO4J_PASSWORD set, and without it."""
+    from typer.testing import CliRunner
+
+    from ptgkg.cli import app
+    from ptgkg.config import get_settings
     from ptgkg.graph.stores.embedded import EmbeddedStore
     from tests.test_crash_safety import _graph
 
+    uri = falkordb_server.uri
+    seed = tmp_path / "seed"
     with EmbeddedStore(seed) as st:
         st.write_document(_graph("doc:a", "Kolla agreed on health checks."))
-    # FalkorDB runs without auth; with a password in the environment the driver still sends it
-    copied = run("copy", "--from", seed, "--to", uri, cwd=tmp_path)
-    env_free = {k: v for k, v in env_with_password().items() if not k.startswith("NEO4J_")}
-    if copied.returncode != 0:  # the server refused the credentials: one clear line, no password
-        assert "error:" in copied.stderr
-        copied = run("copy", "--from", seed, "--to", uri, cwd=tmp_path, env=env_free)
-        assert copied.returncode == 0, copied.stderr
-    for args in (["stats", "--store", uri], ["export", "--store", uri, "--format", "json", "-o", tmp_path / "g.json"],
-                 ["export", "--store", uri, "--format", "graphml", "-o", tmp_path / "g.graphml"],
-                 ["ask", "search", "Kolla", "--store", uri], ["ask", "profile", "nobody-here", "--store", uri]):
-        run(*args, cwd=tmp_path)
+    runner = CliRunner()
+
+    def invoke(*args):
+        get_settings.cache_clear()
+        result = runner.invoke(app, [str(a) for a in args])
+        text = result.output + (result.stderr if result.stderr_bytes is not None else "")
+        assert MARKER not in text, f"secret printed by {args}"
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            assert MARKER not in "".join(traceback.format_exception(result.exception))
+        return result
+
+    commands = (["copy", "--from", seed, "--to", uri], ["stats", "--store", uri],
+                ["export", "--store", uri, "--format", "json", "-o", tmp_path / "g.json"],
+                ["export", "--store", uri, "--format", "graphml", "-o", tmp_path / "g.graphml"],
+                ["ask", "search", "Kolla", "--store", uri], ["ask", "profile", "nobody-here", "--store", uri])
+    monkeypatch.setenv("NEO4J_USERNAME", "neo4j")
+    monkeypatch.setenv("NEO4J_PASSWORD", MARKER)
+    with_password = [invoke(*args).exit_code for args in commands]  # FalkorDB may refuse credentials
+    monkeypatch.delenv("NEO4J_USERNAME")
+    monkeypatch.delenv("NEO4J_PASSWORD")
+    without = [invoke(*args).exit_code for args in commands]
+    get_settings.cache_clear()
+    assert without == [0, 0, 0, 0, 0, 1], (with_password, without)  # the last: "nothing called"
+    assert (tmp_path / "g.json").stat().st_size > 100
     assert_no_secret_in_files(tmp_path)
 
 

@@ -249,6 +249,8 @@ class EmailReader(Reader):
             except Exception as exc:  # one broken message must not lose the others
                 reasons.append(f"{type(exc).__name__}: {one_line(str(exc))}")
         if not docs:
+            if not reasons:  # an mbox "From " line and nothing after it
+                raise RejectedInput("no message in the mailbox")
             raise RejectedInput(reasons[0] if len(reasons) == 1 else f"no readable message ({reasons[0]})")
         return docs
 
