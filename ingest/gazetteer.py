@@ -20,7 +20,7 @@ import yaml
 from ..config import Settings, get_settings
 from ..graph.model import normalize
 
-__all__ = ["ProjectEntry", "NOT_PROJECTS", "EventEntry", "TopicEntry", "Gazetteer", "load_gazetteer", "AMBIGUOUS_WORDS"]
+__all__ = ["ProjectEntry", "NOT_PROJECTS", "EventEntry", "TopicEntry", "Gazetteer", "load_gazetteer", "gazetteer_for_component", "AMBIGUOUS_WORDS"]
 
 # Project names that are also ordinary English words (or common tool words):
 # matched only when capitalised as in prose about the project ("Heat", "Glance"),
@@ -141,6 +141,12 @@ class Gazetteer:
             if key in (normalize(e.cycle), normalize(e.cycle_number or "")) or key == normalize(e.cycle + " ptg"):
                 return e
         return None
+
+
+def gazetteer_for_component(gazetteer: str | None, events: str | None, topics: str | None) -> Gazetteer:
+    """The gazetteer a pipeline component's config names, each path defaulting to the settings'."""
+    s = get_settings()
+    return load_gazetteer(gazetteer or str(s.gazetteer), events or str(s.events), topics or str(s.topics))
 
 
 @lru_cache(maxsize=4)

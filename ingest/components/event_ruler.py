@@ -9,7 +9,7 @@ from __future__ import annotations
 from spacy.language import Language
 
 from .gazetteer_ruler import GazetteerRuler
-from ..gazetteer import Gazetteer, load_gazetteer
+from ..gazetteer import Gazetteer, gazetteer_for_component
 
 __all__ = ["make_event_ruler", "event_patterns"]
 
@@ -40,8 +40,5 @@ def event_patterns(nlp: Language, gazetteer: Gazetteer) -> list[dict]:
 )
 def make_event_ruler(nlp: Language, name: str, gazetteer: str | None, events: str | None,
                      topics: str | None) -> GazetteerRuler:
-    from ...config import get_settings
-
-    s = get_settings()
-    gz = load_gazetteer(gazetteer or str(s.gazetteer), events or str(s.events), topics or str(s.topics))
+    gz = gazetteer_for_component(gazetteer, events, topics)
     return GazetteerRuler(nlp, event_patterns(nlp, gz))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from spacy.language import Language
 
 from .gazetteer_ruler import GazetteerRuler
-from ..gazetteer import AMBIGUOUS_WORDS, SAFE_LOWERCASE, Gazetteer, load_gazetteer
+from ..gazetteer import AMBIGUOUS_WORDS, SAFE_LOWERCASE, Gazetteer, gazetteer_for_component
 from ...graph.model import normalize
 
 __all__ = ["make_project_ruler", "project_patterns"]
@@ -78,8 +78,5 @@ def project_patterns(nlp: Language, gazetteer: Gazetteer) -> list[dict]:
 )
 def make_project_ruler(nlp: Language, name: str, gazetteer: str | None, events: str | None,
                        topics: str | None) -> GazetteerRuler:
-    from ...config import get_settings
-
-    s = get_settings()
-    gz = load_gazetteer(gazetteer or str(s.gazetteer), events or str(s.events), topics or str(s.topics))
+    gz = gazetteer_for_component(gazetteer, events, topics)
     return GazetteerRuler(nlp, project_patterns(nlp, gz))

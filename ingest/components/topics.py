@@ -10,19 +10,18 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.pipeline import SpanRuler
 from spacy.tokens import Span
+from spacy.util import filter_spans
 
-from ..gazetteer import load_gazetteer
+from ..gazetteer import gazetteer_for_component
 
 __all__ = ["make_topic_ruler", "SPANS_KEY"]
 
 SPANS_KEY = "topics"
 
 
-def _longest_first(spans, _ignored=()):
+def _longest_first(existing, found) -> list[Span]:
     """Keep the longest of overlapping matches ("container health checks" over "health checks")."""
-    from spacy.util import filter_spans
-
-    return filter_spans(list(spans))
+    return filter_spans(list(existing) + list(found))
 
 
 @Language.factory(
@@ -32,12 +31,9 @@ def _longest_first(spans, _ignored=()):
 )
 def make_topic_ruler(nlp: Language, name: str, gazetteer: str | None, events: str | None,
                      topics: str | None) -> SpanRuler:
-    from ...config import get_settings
-
-    s = get_settings()
-    gz = load_gazetteer(gazetteer or str(s.gazetteer), events or str(s.events), topics or str(s.topics))
+    gz = gazetteer_for_component(gazetteer, events, topics)
     ruler = SpanRuler(nlp, name, spans_key=SPANS_KEY, phrase_matcher_attr="LOWER", validate=False,
-                      spans_filter=lambda a, b: _longest_first(list(a) + list(b)))
+                      spans_filter=_longest_first)
     patterns = []
     for t in gz.topics:
         for form in {t.name, *t.aliases}:
@@ -54,6 +50,3 @@ def make_topic_ruler(nlp: Language, name: str, gazetteer: str | None, events: st
     ruler.add_patterns(patterns)
     return ruler
 
-
-def topic_name(span: Span) -> str:
-    return span.id_ or span.text
