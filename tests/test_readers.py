@@ -323,7 +323,7 @@ def test_too_large_is_rejected_before_reading(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("name,reason", [
     ("governance/projects.yaml",
-     "not a note (YAML; seed teams and PTLs from governance with `ptgkg import-governance FILE`)"),
+     "not a note (YAML; governance projects.yaml files go through `ptgkg import-governance`)"),
     ("photo.JPG", "not a note (image)"),
     ("notes.tar.gz", "not a note (archive)"),
     ("slides.pdf", "not a note (PDF)"),
@@ -458,7 +458,7 @@ def test_every_realdata_note_reads_cleanly(realdata):
     seen = 0
     for path in iter_input_files([realdata]):
         if path.suffix == ".yaml":
-            with pytest.raises(RejectedInput, match=r"^not a note \(YAML; seed teams and PTLs from governance"):
+            with pytest.raises(RejectedInput, match=r"^not a note \(YAML; governance projects.yaml files go through"):
                 read_path(path, realdata)
             continue
         if path.suffix not in (".rst", ".md", ".txt"):

@@ -81,7 +81,7 @@ def _suffix_rejection(name: str) -> str | None:
     for suffix, what in NOT_NOTES.items():
         if low.endswith(suffix):
             if what == "YAML":  # governance's projects.yaml has its own command
-                return "not a note (YAML; seed teams and PTLs from governance with `ptgkg import-governance FILE`)"
+                return "not a note (YAML; governance projects.yaml files go through `ptgkg import-governance`)"
             return f"not a note ({what})"
     return None
 
