@@ -17,12 +17,11 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import REPO, spacy_model_name, table, timed, verdict, words_of  # noqa: E402
+from _common import spacy_model_name, table, timed, verdict, words_of  # noqa: E402
 
 TARGET = 1.0
 

@@ -206,6 +206,20 @@ def entity_link(node: Node | str, label: str | None = None, text: str | None = N
             st.caption(md_escape(caption))
 
 
+def pick_entity(label: str, placeholder: str, title: str, caption: str, top: str, limit: int) -> str:
+    """The name box of an entity page (kept in the URL's ``?name=``); without a name, the
+    page lists the ``top`` entities of the overview (``top_projects``...) and stops."""
+    name = st.text_input(label, value=param("name"), placeholder=placeholder).strip()
+    set_param("name", name)
+    if not name:
+        st.title(title)
+        st.caption(caption)
+        for inv in getattr(cached("overview", limit=limit), top):
+            entity_link(inv.node, text=f"{inv.node.name} · {inv.mentions} links")
+        st.stop()
+    return name
+
+
 def show_suggestions(store: GraphStore, text: str, wanted: str | None = None) -> None:
     """'Did you mean' links: nodes whose names, aliases or quotes contain ``text``."""
     hits = [h for h in cached("search", text, limit=30) if h.node.label in LABEL_PAGE]

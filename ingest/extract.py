@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from itertools import combinations
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from ..graph.model import Evidence, normalize
 from .components.sessions import is_day_marker

@@ -11,7 +11,6 @@ transaction per document.
 """
 from __future__ import annotations
 
-import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 from .config import Settings, get_settings
 from .graph.model import DocumentGraph
 from .graph.resolve import PeopleIndex, resolve_document
-from .graph.stores.base import GraphStore, StoreError
+from .graph.stores.base import GraphStore
 from .ingest.document import Document, RejectedInput
 from .ingest.extract import extract_facts
 from .ingest.facts import DocumentFacts

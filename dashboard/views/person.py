@@ -5,29 +5,24 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ptgkg.dashboard.common import (LABEL_PAGE, cached, entity_link, md_escape, param, require_store, set_param,
+from ptgkg.dashboard.common import (LABEL_PAGE, cached, entity_link, md_escape, pick_entity, require_store,
                                     show_evidence, show_suggestions)
 
 store = require_store()
-name = st.text_input("Person", value=param("name"), placeholder="a name or an IRC nick, e.g. Paul Bourke, mgoddard")
-set_param("name", name.strip())
-if not name.strip():
-    st.title("People")
-    st.caption("Pick someone to see their projects, topics, sessions and the decisions assigned to them.")
-    for inv in cached("overview", limit=30).top_people:
-        entity_link(inv.node, text=f"{inv.node.name} · {inv.mentions} links")
-    st.stop()
+name = pick_entity("Person", "a name or an IRC nick, e.g. Paul Bourke, mgoddard", "People",
+                   "Pick someone to see their projects, topics, sessions and the decisions assigned to them.",
+                   "top_people", 30)
 
-node = cached("resolve", name.strip(), ("Person",))
+node = cached("resolve", name, ("Person",))
 if node is None:
-    other = cached("resolve", name.strip())
+    other = cached("resolve", name)
     st.title(md_escape(name))
     if other is not None and other.label in LABEL_PAGE:
         st.info(f"“{md_escape(other.name)}” is a {other.label.lower()}, not a person.")
         entity_link(other, text=f"Open the {other.label.lower()} page of {other.name}")
     else:
         st.warning(f"No person called “{md_escape(name)}” in the graph.")
-    show_suggestions(store, name.strip(), wanted="Person")
+    show_suggestions(store, name, wanted="Person")
     st.stop()
 
 prof = cached("profile", node.id)

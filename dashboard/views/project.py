@@ -7,21 +7,16 @@ import pandas as pd
 import streamlit as st
 
 from ptgkg.dashboard.brief import project_brief, topics_by_event
-from ptgkg.dashboard.common import (LABEL_PAGE, cached, entity_link, md_escape, page_file, param, require_store,
-                                    set_param, show_evidence, show_suggestions)
+from ptgkg.dashboard.common import (LABEL_PAGE, cached, entity_link, md_escape, page_file, pick_entity,
+                                    require_store, show_evidence, show_suggestions)
 from ptgkg.graph.model import slug
 
 store = require_store()
-name = st.text_input("Project", value=param("name"), placeholder="e.g. Kolla, Nova, Neutron")
-set_param("name", name.strip())
-if not name.strip():
-    st.title("Projects")
-    st.caption("Pick a project for its onboarding view: who to talk to, what it works on, what was decided.")
-    for inv in cached("overview", limit=30).top_projects:
-        entity_link(inv.node, text=f"{inv.node.name} · {inv.mentions} links")
-    st.stop()
+name = pick_entity("Project", "e.g. Kolla, Nova, Neutron", "Projects",
+                   "Pick a project for its onboarding view: who to talk to, what it works on, what was decided.",
+                   "top_projects", 30)
 
-prof = cached("profile", name.strip())
+prof = cached("profile", name)
 if prof is not None and prof.label != "Project":
     # the name is someone or something else: say so and link there
     target = LABEL_PAGE.get(prof.label)
@@ -29,12 +24,12 @@ if prof is not None and prof.label != "Project":
     st.info(f"“{md_escape(prof.node.name)}” is a {prof.label.lower()}, not a project.")
     if target:
         entity_link(prof.node, text=f"Open the {prof.label.lower()} page of {prof.node.name}")
-    show_suggestions(store, name.strip(), wanted="Project")
+    show_suggestions(store, name, wanted="Project")
     st.stop()
 if prof is None:
     st.title(md_escape(name))
     st.warning(f"No project called “{md_escape(name)}” in the graph.")
-    show_suggestions(store, name.strip(), wanted="Project")
+    show_suggestions(store, name, wanted="Project")
     st.stop()
 
 node = prof.node

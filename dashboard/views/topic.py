@@ -9,24 +9,19 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ptgkg.dashboard.common import (cached, entity_link, md_escape, page_file, param, require_store,
-                                    set_param, show_evidence, show_suggestions)
+from ptgkg.dashboard.common import (cached, entity_link, md_escape, page_file, pick_entity, require_store,
+                                    show_evidence, show_suggestions)
 
 store = require_store()
-name = st.text_input("Topic", value=param("name"), placeholder="e.g. health checks, eventlet removal, upgrades")
-set_param("name", name.strip())
-if not name.strip():
-    st.title("Topics")
-    st.caption("Pick a topic to see who discussed it, when, and what was decided.")
-    for inv in cached("overview", limit=25).top_topics:
-        entity_link(inv.node, text=f"{inv.node.name} · {inv.mentions} links")
-    st.stop()
+name = pick_entity("Topic", "e.g. health checks, eventlet removal, upgrades", "Topics",
+                   "Pick a topic to see who discussed it, when, and what was decided.",
+                   "top_topics", 25)
 
-answer = cached("who_discussed", name.strip(), limit=30)
+answer = cached("who_discussed", name, limit=30)
 if answer is None:
     st.title(md_escape(name))
     st.warning(f"No topic called “{md_escape(name)}” in the graph.")
-    show_suggestions(store, name.strip(), wanted="Topic")
+    show_suggestions(store, name, wanted="Topic")
     st.stop()
 
 topic = answer.topic
