@@ -117,3 +117,10 @@ def test_shard_ingest_compares_with_one_process():
         return
     assert "--shard 1/2" in out and "one process" in out
     assert names == ["shards split the corpus without overlap", "sharded export equals one process's"]
+
+
+def test_dashboard_render_times_every_page():
+    out = run("dashboard_render.py", "--nodes", "1500", "--edges", "6000", "--repeat", "2")
+    for page in ("overview", "topic", "project", "person", "decisions", "collaboration", "search"):
+        assert re.search(rf"^{page}\s+\d", out, re.MULTILINE), page
+    assert len(verdicts(out)) == 1

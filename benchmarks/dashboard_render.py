@@ -1,0 +1,85 @@
+"""Every dashboard page rendered by Streamlit's AppTest on a large synthetic graph:
+render time per page (first and warm, cached), against the 1 s target of issue 6.
+
+    .venv/bin/python benchmarks/dashboard_render.py [--quick] [--nodes N] [--edges M]
+
+The graph is the one ``query_latency.py`` builds (many small documents written through
+the embedded store); pages are driven like a user would open their deep links.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import table, verdict  # noqa: E402
+from query_latency import build_graphs, edges_per_document  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "dashboard" / "app.py"
+TARGET_S = 1.0
+
+
+def render(page: str | None, query: dict[str, str]) -> float:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    if page:
+        at.switch_page(f"views/{page}.py")
+    for k, v in query.items():
+        at.query_params[k] = v
+    start = time.perf_counter()
+    at.run()
+    took = time.perf_counter() - start
+    if at.exception:
+        raise RuntimeError(f"{page}: {[e.value for e in at.exception]}")
+    return took
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="10k nodes / 100k relationships")
+    ap.add_argument("--nodes", type=int)
+    ap.add_argument("--edges", type=int)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args(argv)
+    nodes = args.nodes or (10_000 if args.quick else 100_000)
+    edges = args.edges or (100_000 if args.quick else 1_000_000)
+
+    from ptgkg.graph.stores.embedded import EmbeddedStore
+
+    graphs, pools = build_graphs(max(1, edges // edges_per_document()), nodes)
+    folder = Path(tempfile.mkdtemp(prefix="ptgkg-bench-dashboard-")) / "store"
+    with EmbeddedStore(folder) as store:
+        for g in graphs:
+            store.write_document(g)
+        counts = store.counts()
+        project = store.top_nodes("Project", 1)[0][0].name
+        person = store.top_nodes("Person", 1)[0][0].name
+        topic = store.top_nodes("Topic", 1)[0][0].name
+    print(f"graph: {sum(counts['nodes'].values()):,} nodes, {sum(counts['edges'].values()):,} relationships")
+    os.environ["PTGKG_STORE"] = str(folder)
+    os.environ["PTGKG_DASHBOARD_ALLOW_INGEST"] = "false"
+    pages = [("overview", None, {}), ("topic", "topic", {"name": topic}), ("project", "project", {"name": project}),
+             ("person", "person", {"name": person}), ("decisions", "decisions", {"project": project}),
+             ("collaboration", "collaboration", {}), ("search", "search", {"q": project[:4]})]
+    rows, worst = [], 0.0
+    for label, page, query in pages:
+        times = [render(page, query) for _ in range(args.repeat)]
+        warm = statistics.median(times[1:]) if len(times) > 1 else times[0]
+        worst = max(worst, warm)
+        rows.append([label, f"{times[0]:.2f}", f"{warm:.2f}", "ok" if warm <= TARGET_S else "SLOW"])
+    table(["page", "first s", "warm s", "vs 1 s"], rows)
+    # the verdict is printed, not the exit status: CI runs this small and never asserts timings
+    verdict("every page renders in AppTest within 1 s (warm)", worst <= TARGET_S, f"slowest {worst:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
