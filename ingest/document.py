@@ -83,12 +83,3 @@ class Document:
     ) -> "Document":
         secs = sections if sections else [Section(title or "", 0, len(text), 1)]
         return cls(document_id(source), source, kind, title, text, secs, dict(metadata or {}))
-
-    def section_at(self, offset: int) -> Section | None:
-        """The innermost section containing character ``offset``."""
-        best = None
-        for sec in self.sections:
-            if sec.start <= offset < sec.end or (offset == sec.end == len(self.text)):
-                if best is None or sec.level >= best.level:
-                    best = sec
-        return best

@@ -105,9 +105,6 @@ class GraphStore(ABC):
     def write_document(self, graph: DocumentGraph) -> WriteResult:
         """Replace one document's facts atomically (see module docstring)."""
 
-    def write_documents(self, graphs: Iterable[DocumentGraph]) -> list[WriteResult]:
-        """Write several documents; each is still its own transaction."""
-        return [self.write_document(g) for g in graphs]
 
     @abstractmethod
     def remove_document(self, doc_id: str) -> WriteResult:
