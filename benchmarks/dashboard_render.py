@@ -1,7 +1,7 @@
 """Every dashboard page rendered by Streamlit's AppTest on a large synthetic graph:
 render time per page (first and warm, cached), against the 1 s target of issue 6.
 
-    .venv/bin/python benchmarks/dashboard_render.py [--quick] [--nodes N] [--edges M]
+    .venv/bin/python benchmarks/dashboard_render.py [--quick] [--nodes N] [--edges M] [--store DIR]
 
 The graph is the one ``query_latency.py`` builds (many small documents written through
 the embedded store); pages are driven like a user would open their deep links.
@@ -48,17 +48,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nodes", type=int)
     ap.add_argument("--edges", type=int)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--store", type=Path, help="render this existing embedded store instead of building one")
     args = ap.parse_args(argv)
     nodes = args.nodes or (10_000 if args.quick else 100_000)
     edges = args.edges or (100_000 if args.quick else 1_000_000)
 
     from ptgkg.graph.stores.embedded import EmbeddedStore
 
-    graphs, pools = build_graphs(max(1, edges // edges_per_document()), nodes)
-    folder = Path(tempfile.mkdtemp(prefix="ptgkg-bench-dashboard-")) / "store"
-    with EmbeddedStore(folder) as store:
-        for g in graphs:
-            store.write_document(g)
+    if args.store:
+        folder = args.store.resolve()
+    else:
+        graphs, pools = build_graphs(max(1, edges // edges_per_document()), nodes)
+        folder = Path(tempfile.mkdtemp(prefix="ptgkg-bench-dashboard-")) / "store"
+        with EmbeddedStore(folder) as store:
+            for g in graphs:
+                store.write_document(g)
+    with EmbeddedStore(folder, read_only=True) as store:
         counts = store.counts()
         project = store.top_nodes("Project", 1)[0][0].name
         person = store.top_nodes("Person", 1)[0][0].name

@@ -186,20 +186,28 @@ def names_in(graphs) -> Pools:
     return Pools(ranked["Person"], ranked["Project"], ranked["Topic"], [])
 
 
-def run_queries(store, suite) -> dict[str, list[float]]:
-    from ptgkg.graph.queries import NotFound
+def run_queries(store, suite) -> dict[str, tuple[list[float], list[float]]]:
+    """Each call twice: first with ptgkg's evidence-context cache emptied (what a new
+    process pays), then again (what a running dashboard pays). The store's own caches
+    (the embedded store's loaded graph and search index) are warm in both."""
+    from ptgkg.graph.queries import NotFound, clear_caches
+
+    def once(call) -> float:
+        t = time.perf_counter()
+        try:
+            call(store)
+        except NotFound:
+            pass  # timed all the same: answering "no such name" is a query too
+        return time.perf_counter() - t
 
     out = {}
     for name, calls in suite.items():
-        times = []
+        cold, warm = [], []
         for call in calls:
-            t = time.perf_counter()
-            try:
-                call(store)
-            except NotFound:
-                pass  # timed all the same: answering "no such name" is a query too
-            times.append(time.perf_counter() - t)
-        out[name] = times
+            clear_caches()
+            cold.append(once(call))
+            warm.append(once(call))
+        out[name] = (cold, warm)
     return out
 
 
@@ -261,16 +269,18 @@ def main(argv: list[str] | None = None) -> int:
           [[k, *v] for k, v in sizes.items()], title="graphs queried")
     rows, worst = [], {}
     for kind, per_query in results.items():
-        for name, times in per_query.items():
-            p50, p95 = percentile(times, 50), percentile(times, 95)
-            worst[kind] = max(worst.get(kind, 0.0), p95)
-            rows.append([kind, name, len(times), p50 * 1000, p95 * 1000,
+        for name, (cold, warm) in per_query.items():
+            p95 = percentile(cold, 95)
+            worst[kind] = max(worst.get(kind, (0.0, "")), (p95, name))
+            rows.append([kind, name, len(cold), percentile(cold, 50) * 1000, p95 * 1000,
+                         percentile(warm, 50) * 1000, percentile(warm, 95) * 1000,
                          "ok" if p95 <= TARGETS[kind] else "SLOW"])
-    table(["store", "query", "runs", "p50 ms", "p95 ms", f"vs target"], rows, title="query latency")
-    for kind, p95 in worst.items():
+    table(["store", "query", "runs", "p50 ms", "p95 ms", "again: p50 ms", "again: p95 ms", "p95 vs target"], rows,
+          title="query latency (p50/p95: evidence-context cache emptied first; again: the same call repeated)")
+    for kind, (p95, name) in worst.items():
         nodes, edges = sizes[kind][:2]
         verdict(f"p95 of every query on {kind} <= {TARGETS[kind] * 1000:.0f} ms", p95 <= TARGETS[kind],
-                f"worst p95 {p95 * 1000:.1f} ms on {nodes:,} nodes / {edges:,} relationships")
+                f"worst p95 {p95 * 1000:.1f} ms ({name}) on {nodes:,} nodes / {edges:,} relationships")
     return 0
 
 

@@ -54,6 +54,8 @@ def normalize(text: str) -> str:
     >>> normalize("  Cédric   Jeanneret ")
     'cedric jeanneret'
     """
+    if text.isascii():  # most text: no diacritics to strip, and split() is the same whitespace
+        return " ".join(text.casefold().split())
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return re.sub(r"\s+", " ", stripped.casefold()).strip()

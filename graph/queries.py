@@ -26,10 +26,14 @@ True
 """
 from __future__ import annotations
 
+import threading
+import weakref
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
-from typing import Any, Iterable
+from functools import lru_cache
+from typing import Any, Iterable, NamedTuple
 
 from .model import DECISION_STATUSES, Edge, Evidence, GraphExport, Node, normalize
 from .stores.base import Direction, GraphStore, PathResult
@@ -39,9 +43,16 @@ __all__ = [
     "TopicAnswer", "Profile", "EventView", "Overview", "PathView", "SearchHit",
     "resolve", "evidence_views", "who_discussed", "collaborators", "decisions", "profile",
     "path", "search", "neighbourhood", "overview", "nodes_of_label", "node_dict", "recency_weight",
+    "clear_caches",
 ]
 
 HALF_LIFE_YEARS = 2.0
+# Answers stay bounded on a graph of years of PTGs: long lists keep their best (or newest)
+# entries and say how many there are in all (``totals``, ``mentions``, ``decision_count``).
+EVIDENCE_PER_ITEM = 20        # quotes per person, topic, session or decision, newest first
+LIST_LIMIT = 50               # people, topics, projects, sessions in a profile
+DECISION_LIMIT = 100          # decisions in a profile or topic answer, newest first
+COLLABORATION_DECISIONS = 5   # shared decisions shown per partner project
 # which label a bare name most likely means, when several nodes share it
 LABEL_PREFERENCE = ("Project", "Person", "Topic", "Event", "Session", "Decision", "Document")
 
@@ -140,6 +151,8 @@ class CollaborationView(_AsDict):
     events: list[str] = field(default_factory=list)
     evidence: list[EvidenceView] = field(default_factory=list)
     score: float = 0.0
+    mentions: int = 0         # evidence items in all (``evidence`` keeps the newest)
+    decision_count: int = 0   # shared decisions in all (``decisions`` keeps the newest)
 
 
 @dataclass
@@ -153,6 +166,7 @@ class TopicAnswer(_AsDict):
     sessions: list[Involvement] = field(default_factory=list)
     decisions: list[DecisionView] = field(default_factory=list)
     related_topics: list[Involvement] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)  # list sizes before trimming
 
 
 @dataclass
@@ -170,6 +184,7 @@ class Profile(_AsDict):
     sessions: list[Involvement] = field(default_factory=list)
     events: list[Involvement] = field(default_factory=list)
     documents: list[Involvement] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)  # list sizes before trimming
 
 
 @dataclass
@@ -243,34 +258,112 @@ class _Weights:
     """Recency weights for one answer: newest dated evidence is the reference; undated
     evidence weighs like the oldest dated one (its age is unknown, not zero)."""
 
-    def __init__(self, views: Iterable[EvidenceView]) -> None:
-        dates = [d for d in (_as_date(v.date) for v in views) if d]
-        self.newest = max(dates, default=None)
-        self.undated = recency_weight(min(dates), self.newest) if dates else 1.0
+    def __init__(self, dates: Iterable[str | None]) -> None:
+        found = [d for d in map(_as_date, set(dates)) if d]
+        self.newest = max(found, default=None)
+        self.undated = recency_weight(min(found), self.newest) if found else 1.0
+        self._memo: dict[str | None, float] = {}  # an answer has few distinct dates
 
-    def __call__(self, view: EvidenceView) -> float:
-        return recency_weight(_as_date(view.date), self.newest, self.undated)
+    def __call__(self, when: str | None) -> float:
+        weight = self._memo.get(when)
+        if weight is None:
+            weight = self._memo[when] = recency_weight(_as_date(when), self.newest, self.undated)
+        return weight
+
+
+@lru_cache(maxsize=4096)
+def _ordinal(when: str | None) -> int:
+    """Day number of a date string (0 when undated), for newest-first sorting."""
+    day = _as_date(when)
+    return day.toordinal() if day else 0
 
 
 def _newest_first(views: Iterable[EvidenceView]) -> list[EvidenceView]:
-    return sorted(views, key=lambda v: (-(_as_date(v.date) or date.min).toordinal(), v.doc, v.start))
+    return sorted(views, key=lambda v: (-_ordinal(v.date), v.doc, v.start))
 
 
 def _ev_key(ev: Evidence | EvidenceView) -> tuple:
     return (ev.doc, ev.start, ev.end, ev.quote)
 
 
+def _distinct(evidence: Iterable[Evidence]) -> list[Evidence]:
+    """Evidence items without repeats (one quote can support several edges)."""
+    seen, out = set(), []
+    for ev in evidence:
+        key = _ev_key(ev)
+        if key not in seen:
+            seen.add(key)
+            out.append(ev)
+    return out
+
+
 # -- reading with a per-answer cache ------------------------------------------------
 
+class _Context(NamedTuple):
+    """Where one evidence item was said: date, session and event, and its document."""
+
+    date: str | None
+    session: Node | None
+    event: Node | None
+    event_name: str | None
+    doc: Node | None
+    day: int  # date as a day number (0: undated), for newest-first sorting
+
+
+class _ContextCache:
+    """Evidence context that stays true until the graph changes: each document's sessions
+    and their events, where each quote was said, and what each decision is made of. Kept
+    per store and graph version, so a dashboard or API process reads them once, not once
+    per answer."""
+
+    MAX_CONTEXTS = 2_000_000  # about 300 MB at worst; then it starts again
+
+    def __init__(self, generation: str) -> None:
+        self.generation = generation
+        # doc id -> (Document node, heading starts, [(session, event)] in heading order)
+        self.docs: dict[str, tuple[Node | None, list[int], list[tuple[Node, Node | None]]]] = {}
+        self.event: dict[str, Node | None] = {}
+        self.events_by_name: dict[str, Node | None] = {}
+        self.contexts: dict[tuple[str, int], _Context] = {}
+        self.decision_facts: dict[str, "_DecisionFacts | None"] = {}
+
+
+_context_caches: "weakref.WeakKeyDictionary[GraphStore, _ContextCache]" = weakref.WeakKeyDictionary()
+_context_lock = threading.Lock()
+
+
+def _context_cache(store: GraphStore) -> _ContextCache:
+    """The store's context cache, new when the graph changed (or when it grew too big)."""
+    generation = store.generation()
+    with _context_lock:
+        cache = _context_caches.get(store)
+        if (cache is None or not generation or cache.generation != generation
+                or len(cache.contexts) > _ContextCache.MAX_CONTEXTS):
+            # a store that cannot tell its version ("") gets a fresh cache per answer
+            cache = _context_caches[store] = _ContextCache(generation)
+        return cache
+
+
+def clear_caches() -> None:
+    """Forget every store's evidence context (benchmarks measure answers from cold)."""
+    with _context_lock:
+        _context_caches.clear()
+
+
 class _Reader:
-    """Memoised store primitives for one answer, plus evidence context."""
+    """Memoised, batched store primitives for one answer, plus evidence context.
+
+    Reads go through ``edges_many`` / ``get_nodes`` with every id a step needs, so an
+    answer costs a few round trips on a remote store, not one per node."""
 
     def __init__(self, store: GraphStore) -> None:
         self.store = store
         self._nodes: dict[str, Node | None] = {}
         self._edges: dict[tuple, list[Edge]] = {}
-        self._docs: dict[str, tuple[Node | None, list[tuple[int, Node | None, Node | None]]]] = {}
-        self._events_by_name: dict[str, Node | None] = {}
+        shared = _context_cache(store)
+        self.decision_facts = shared.decision_facts
+        self._docs, self._event = shared.docs, shared.event
+        self._events_by_name, self._contexts = shared.events_by_name, shared.contexts
 
     def nodes(self, ids: Iterable[str]) -> dict[str, Node]:
         ids = list(dict.fromkeys(ids))
@@ -284,30 +377,53 @@ class _Reader:
     def node(self, nid: str) -> Node | None:
         return self.nodes([nid]).get(nid)
 
+    def edges_many(self, ids: Iterable[str], types: Iterable[str] | None = None,
+                   direction: Direction = "both") -> dict[str, list[Edge]]:
+        """Edges at each of ``ids`` that carry evidence (facts without evidence are never answers)."""
+        kinds = None if types is None else tuple(sorted(types))
+        ids = list(dict.fromkeys(ids))
+        missing = [i for i in ids if (i, kinds, direction) not in self._edges]
+        if missing:
+            found = self.store.edges_many(missing, kinds, direction)
+            for i in missing:
+                self._edges[(i, kinds, direction)] = [e for e in found.get(i, ()) if e.evidence]
+        return {i: self._edges[(i, kinds, direction)] for i in ids}
+
     def edges(self, nid: str, types: Iterable[str] | None = None,
               direction: Direction = "both") -> list[Edge]:
-        """Edges at ``nid`` that carry evidence (facts without evidence are never answers)."""
-        key = (nid, None if types is None else tuple(sorted(types)), direction)
-        if key not in self._edges:
-            self._edges[key] = [e for e in self.store.edges(nid, key[1], direction) if e.evidence]
-        return self._edges[key]
+        return self.edges_many([nid], types, direction)[nid]
+
+    def neighbours_many(self, ids: Iterable[str], types: Iterable[str] | None = None,
+                        direction: Direction = "both") -> dict[str, list[tuple[Node, Edge]]]:
+        """(other end, edge) pairs at each of ``ids``."""
+        ends = {nid: [(e.target if e.source == nid else e.source, e) for e in edges]
+                for nid, edges in self.edges_many(ids, types, direction).items()}
+        others = self.nodes(o for pairs in ends.values() for o, _ in pairs)
+        return {nid: [(others[o], e) for o, e in pairs if o in others] for nid, pairs in ends.items()}
 
     def neighbours(self, nid: str, types: Iterable[str] | None = None,
                    direction: Direction = "both") -> list[tuple[Node, Edge]]:
-        """(other end, edge) pairs at ``nid``."""
-        edges = self.edges(nid, types, direction)
-        others = self.nodes(e.target if e.source == nid else e.source for e in edges)
-        out = []
-        for e in edges:
-            other = others.get(e.target if e.source == nid else e.source)
-            if other is not None:
-                out.append((other, e))
-        return out
+        return self.neighbours_many([nid], types, direction)[nid]
 
     # evidence context ---------------------------------------------------------
-    def _event_of(self, session: Node) -> Node | None:
-        events = [n for n, _ in self.neighbours(session.id, ["PART_OF"], "out")]
-        return events[0] if events else None
+    def events_of(self, sessions: Iterable[Node | str]) -> dict[str, Node | None]:
+        """The event (PTG) each session is PART_OF."""
+        ids = [s if isinstance(s, str) else s.id for s in sessions]
+        missing = [i for i in dict.fromkeys(ids) if i not in self._event]
+        if missing:
+            for sid, pairs in self.neighbours_many(missing, ["PART_OF"], "out").items():
+                self._event[sid] = pairs[0][0] if pairs else None
+        return {i: self._event[i] for i in ids}
+
+    def event_of(self, session: Node) -> Node | None:
+        if session.id in self._event:
+            return self._event[session.id]
+        return self.events_of([session.id])[session.id]
+
+    def session_date(self, session: Node) -> str | None:
+        event = self.event_of(session)
+        when = session.props.get("date") or (event.props.get("start") if event else None)
+        return str(when) if when else None
 
     def _event_named(self, name: Any) -> Node | None:
         if not isinstance(name, str) or not name.strip():
@@ -317,52 +433,64 @@ class _Reader:
             self._events_by_name[name] = found[0] if found else None
         return self._events_by_name[name]
 
-    def doc_context(self, doc_id: str):
-        """(Document node, [(heading start, session, event)] sorted by start)."""
-        if doc_id not in self._docs:
-            doc = self.node(doc_id)
+    def prepare(self, evidence: Iterable[Evidence]) -> None:
+        """Read the context of every document these items come from (its sessions, from
+        the RECORDS edges whose evidence is the session heading, and their events) at once."""
+        docs = list({ev.doc for ev in evidence} - self._docs.keys())
+        if not docs:
+            return
+        nodes = self.nodes(docs)
+        records = self.neighbours_many([d for d in docs if d in nodes], ["RECORDS"], "out")
+        self.events_of(s.id for pairs in records.values() for s, _ in pairs)
+        for d in docs:
             headings = []
-            if doc is not None:
-                for session, edge in self.neighbours(doc_id, ["RECORDS"], "out"):
-                    starts = [ev.start for ev in edge.evidence if ev.doc == doc_id] or [0]
-                    headings.append((min(starts), session, self._event_of(session)))
-            headings.sort(key=lambda h: (h[0], h[1].id))
-            self._docs[doc_id] = (doc, headings)
-        return self._docs[doc_id]
+            for session, edge in records.get(d, ()):
+                starts = [ev.start for ev in edge.evidence if ev.doc == d] or [0]
+                headings.append((min(starts), session.id, session))
+            headings.sort(key=lambda h: (h[0], h[1]))
+            self._docs[d] = (nodes.get(d), [h[0] for h in headings],
+                             [(h[2], self._event[h[2].id]) for h in headings])
 
-    def view(self, ev: Evidence) -> EvidenceView:
-        doc, headings = self.doc_context(ev.doc)
+    def context(self, ev: Evidence) -> _Context:
+        """The session whose heading precedes the quote in its document (the document's
+        only session otherwise), that session's event and the date it was said."""
+        key = (ev.doc, ev.start)
+        found = self._contexts.get(key)
+        if found is not None:
+            return found
+        if ev.doc not in self._docs:
+            self.prepare([ev])
+        doc, starts, sessions = self._docs[ev.doc]
         session = event = None
-        preceding = [h for h in headings if h[0] <= ev.start]
-        if preceding:
-            _, session, event = preceding[-1]
-        elif len(headings) == 1:  # the one session the whole document records
-            _, session, event = headings[0]
+        at = bisect_right(starts, ev.start)
+        if at:
+            session, event = sessions[at - 1]
+        elif len(sessions) == 1:
+            session, event = sessions[0]
         props = doc.props if doc else {}
         if event is None:
             event = self._event_named(props.get("event"))
         when = ((session.props.get("date") if session else None) or props.get("date")
                 or (event.props.get("start") if event else None))
+        when = str(when) if when else None
+        found = self._contexts[key] = _Context(
+            when, session, event, event.name if event else (props.get("event") or None), doc, _ordinal(when))
+        return found
+
+    def view(self, ev: Evidence) -> EvidenceView:
+        when, session, event, event_name, doc, _ = self.context(ev)
+        props = doc.props if doc else {}
         return EvidenceView(
             doc=ev.doc, quote=ev.quote, start=ev.start, end=ev.end,
             doc_title=(props.get("title") or doc.name) if doc else None,
-            doc_source=props.get("source"), date=str(when) if when else None,
-            event=event.name if event else (props.get("event") or None),
+            doc_source=props.get("source"), date=when, event=event_name,
             session=session.name if session else None,
             session_id=session.id if session else None, event_id=event.id if event else None)
 
     def views(self, evidence: Iterable[Evidence]) -> list[EvidenceView]:
-        seen, out = set(), []
-        for ev in evidence:
-            if _ev_key(ev) not in seen:
-                seen.add(_ev_key(ev))
-                out.append(self.view(ev))
-        return out
-
-    def session_date(self, session: Node) -> str | None:
-        event = self._event_of(session)
-        when = session.props.get("date") or (event.props.get("start") if event else None)
-        return str(when) if when else None
+        items = _distinct(evidence)
+        self.prepare(items)
+        return [self.view(ev) for ev in items]
 
 
 # -- resolving names ---------------------------------------------------------------
@@ -416,87 +544,154 @@ def _resolve_or_raise(store: GraphStore, name: str, label: str) -> Node:
 
 # -- building blocks -------------------------------------------------------------
 
-def _involvements(r: _Reader, supports: dict[str, list[Evidence]], weights: _Weights | None = None,
-                  limit: int | None = None, factors: dict[tuple, float] | None = None) -> list[Involvement]:
-    """Rank nodes by recency-weighted evidence. ``supports``: node id -> evidence about it;
-    ``factors``: evidence key -> extra weight (default 1)."""
+@dataclass
+class _Scored:
+    """An involvement ranked but not yet given its quotes: ``items`` newest first."""
+
+    inv: Involvement
+    items: list[Evidence]
+    contexts: list[_Context]
+
+
+def _score(r: _Reader, supports: dict[str, list[Evidence]], weights: _Weights | None = None,
+           factors: dict[tuple, float] | None = None) -> list[_Scored]:
+    """Score nodes by recency-weighted evidence. ``supports``: node id -> evidence about it;
+    ``factors``: evidence key -> extra weight (default 1). Unsorted; no quotes attached."""
     factors = factors or {}
     nodes = r.nodes(supports)
-    views = {nid: r.views(evs) for nid, evs in supports.items() if nid in nodes}
-    weights = weights or _Weights(v for vs in views.values() for v in vs)
+    r.prepare(ev for nid, evs in supports.items() if nid in nodes for ev in evs)
+    pending = []
+    for nid, evs in supports.items():
+        items = _distinct(evs) if nid in nodes else []
+        if items:
+            contexts = [r.context(ev) for ev in items]
+            order = sorted(range(len(items)), key=lambda i: (-contexts[i].day, items[i].doc, items[i].start))
+            pending.append((nid, [items[i] for i in order], [contexts[i] for i in order]))
+    weights = weights or _Weights(c.date for _, _, contexts in pending for c in contexts)
     out = []
-    for nid, vs in views.items():
-        if not vs:
-            continue
-        vs = _newest_first(vs)
-        dated = [v.date for v in vs if v.date]
-        out.append(Involvement(
-            node=nodes[nid], score=round(sum(weights(v) * factors.get(_ev_key(v), 1.0) for v in vs), 4), mentions=len(vs),
+    for nid, items, contexts in pending:
+        dated = [c.date for c in contexts if c.date]
+        if factors:
+            score = sum(weights(c.date) * factors.get(_ev_key(ev), 1.0) for ev, c in zip(items, contexts))
+        else:
+            score = sum(map(weights, (c.date for c in contexts)))
+        out.append(_Scored(Involvement(
+            node=nodes[nid], score=round(score, 4), mentions=len(items),
             last_date=max(dated) if dated else None,
-            sessions=list(dict.fromkeys(v.session for v in vs if v.session)),
-            events=list(dict.fromkeys(v.event for v in vs if v.event)),
-            evidence=vs))
-    out.sort(key=lambda i: (-i.score, -(_as_date(i.last_date) or date.min).toordinal(), i.node.name))
-    return out[:limit] if limit else out
+            sessions=list(dict.fromkeys(c.session.name for c in contexts if c.session)),
+            events=list(dict.fromkeys(c.event_name for c in contexts if c.event_name))), items, contexts))
+    return out
 
 
-def _decision_view(r: _Reader, decision: Node) -> DecisionView | None:
+def _by_score(s: _Scored) -> tuple:
+    return (-s.inv.score, -_ordinal(s.inv.last_date), s.inv.node.name)
+
+
+def _with_quotes(r: _Reader, scored: list[_Scored], limit: int | None = None) -> list[Involvement]:
+    """The first ``limit`` involvements with their newest quotes (EVIDENCE_PER_ITEM)."""
+    picked = scored[:limit] if limit else scored
+    for s in picked:
+        s.inv.evidence = [r.view(ev) for ev in s.items[:EVIDENCE_PER_ITEM]]
+    return [s.inv for s in picked]
+
+
+def _involvements(r: _Reader, supports: dict[str, list[Evidence]], weights: _Weights | None = None,
+                  limit: int | None = None, factors: dict[tuple, float] | None = None) -> list[Involvement]:
+    """Nodes ranked by recency-weighted evidence, best first, with their newest quotes."""
+    return _with_quotes(r, sorted(_score(r, supports, weights, factors), key=_by_score), limit)
+
+
+@dataclass
+class _DecisionFacts:
+    """What a decision view is built from, gathered for many decisions in one batch."""
+
+    node: Node
+    pairs: list[tuple[Node, Edge]]
+    items: list[Evidence]
+    contexts: list[_Context]
+    date: str | None
+
+
+def _decision_facts(r: _Reader, decisions: Iterable[Node]) -> list[_DecisionFacts]:
+    """Facts of each decision that has evidence, newest first (by its session or quote dates)."""
+    by_id = {d.id: d for d in decisions}
+    todo = [did for did in by_id if did not in r.decision_facts]
+    out_edges = r.neighbours_many(todo, None, "out")
+    r.events_of(o.id for pairs in out_edges.values() for o, e in pairs if e.type == "MADE_IN")
+    r.prepare(ev for pairs in out_edges.values() for _, e in pairs for ev in e.evidence)
+    for did, pairs in out_edges.items():
+        items = _distinct(ev for _, e in pairs for ev in e.evidence)
+        if not items:  # a decision nothing supports is not an answer
+            r.decision_facts[did] = None
+            continue
+        contexts = [r.context(ev) for ev in items]
+        dates = [d for d in (r.session_date(o) for o, e in pairs if e.type == "MADE_IN") if d]
+        dates += [c.date for c in contexts if c.date]
+        r.decision_facts[did] = _DecisionFacts(by_id[did], pairs, items, contexts,
+                                               max(dates, key=_ordinal) if dates else None)
+    found = [f for f in (r.decision_facts[did] for did in by_id) if f is not None]
+    found.sort(key=lambda f: (-_ordinal(f.date), f.node.name, f.node.id))
+    return found
+
+
+def _decision_view(r: _Reader, facts: _DecisionFacts) -> DecisionView:
     by_type: dict[str, list[Node]] = defaultdict(list)
-    evidence: list[Evidence] = []
-    for other, edge in r.neighbours(decision.id, None, "out"):
+    for other, edge in facts.pairs:
         by_type[edge.type].append(other)
-        evidence.extend(edge.evidence)
-    if not evidence:
-        return None  # a decision nothing supports is not an answer
-    views = sorted(r.views(evidence), key=lambda v: (v.doc, v.start))
-    sessions = by_type["MADE_IN"]
-    events = [e for e in (r._event_of(s) for s in sessions) if e is not None]
-    dates = [d for d in (r.session_date(s) for s in sessions) if d] + [v.date for v in views if v.date]
+    order = sorted(range(len(facts.items)), key=lambda i: (facts.items[i].doc, facts.items[i].start))
+    events = [e for e in r.events_of(by_type["MADE_IN"]).values() if e is not None]
     names = lambda nodes: list(dict.fromkeys(n.name for n in nodes))  # noqa: E731
+    decision = facts.node
     return DecisionView(
         node=decision, text=str(decision.props.get("text") or decision.name),
         status=str(decision.props.get("status") or "open"),
-        sessions=names(sessions),
-        events=list(dict.fromkeys([e.name for e in events] + [v.event for v in views if v.event])),
-        date=max(dates, key=lambda d: _as_date(d) or date.min) if dates else None,
-        topics=names(by_type["ABOUT"]), projects=names(by_type["INVOLVES"]),
-        owners=names(by_type["ASSIGNED_TO"]), evidence=views)
+        sessions=names(by_type["MADE_IN"]),
+        events=list(dict.fromkeys([e.name for e in events] + [c.event_name for c in facts.contexts if c.event_name])),
+        date=facts.date, topics=names(by_type["ABOUT"]), projects=names(by_type["INVOLVES"]),
+        owners=names(by_type["ASSIGNED_TO"]),
+        evidence=[r.view(facts.items[i]) for i in order[:EVIDENCE_PER_ITEM]])
 
 
-def _newest_decisions(views: Iterable[DecisionView | None]) -> list[DecisionView]:
-    return sorted((v for v in views if v is not None),
-                  key=lambda v: (-(_as_date(v.date) or date.min).toordinal(), v.node.name, v.node.id))
+def _decision_views(r: _Reader, decisions: Iterable[Node], limit: int | None = None) -> tuple[list[DecisionView], int]:
+    """The newest ``limit`` decisions (all when None) as views, and how many there are."""
+    facts = _decision_facts(r, decisions)
+    return [_decision_view(r, f) for f in (facts[:limit] if limit is not None else facts)], len(facts)
 
 
-def _session_involvements(r: _Reader, edges: Iterable[tuple[Node, Edge]]) -> list[Involvement]:
-    """Sessions with the evidence linking them, dated by session date or event start, newest first."""
+def _session_involvements(r: _Reader, edges: Iterable[tuple[Node, Edge]],
+                          limit: int | None = None) -> tuple[list[Involvement], int]:
+    """Sessions with the evidence linking them, dated by session date or event start,
+    newest first (the first ``limit``), and how many there are."""
     supports: dict[str, list[Evidence]] = defaultdict(list)
     for session, edge in edges:
         supports[session.id].extend(edge.evidence)
-    out = _involvements(r, supports)
-    for inv in out:
-        event = r._event_of(inv.node)
-        inv.last_date = r.session_date(inv.node) or inv.last_date
-        if event is not None and event.name not in inv.events:
-            inv.events.insert(0, event.name)
-    out.sort(key=lambda i: (-(_as_date(i.last_date) or date.min).toordinal(), i.node.name))
-    return out
+    scored = _score(r, supports)
+    events = r.events_of(s.inv.node for s in scored)
+    for s in scored:
+        event = events[s.inv.node.id]
+        s.inv.last_date = r.session_date(s.inv.node) or s.inv.last_date
+        if event is not None and event.name not in s.inv.events:
+            s.inv.events.insert(0, event.name)
+    scored.sort(key=lambda s: (-_ordinal(s.inv.last_date), s.inv.node.name))
+    return _with_quotes(r, scored, limit), len(scored)
 
 
 def _event_involvements(r: _Reader, sessions: Iterable[Node]) -> list[Involvement]:
     """Events of these sessions, score = number of sessions, newest first."""
+    sessions = list(sessions)
     per_event: dict[str, list[Node]] = defaultdict(list)
     events: dict[str, Node] = {}
+    of = r.events_of(sessions)
     for s in sessions:
-        event = r._event_of(s)
+        event = of[s.id]
         if event is not None:
             per_event[event.id].append(s)
             events[event.id] = event
     out = [Involvement(node=events[eid], score=float(len(ss)), mentions=len(ss),
                        last_date=str(events[eid].props.get("start") or "") or None,
-                       sessions=[s.name for s in ss], events=[events[eid].name])
+                       sessions=[s.name for s in ss][:LIST_LIMIT], events=[events[eid].name])
            for eid, ss in per_event.items()]
-    out.sort(key=lambda i: (-(_as_date(i.last_date) or date.min).toordinal(), i.node.name))
+    out.sort(key=lambda i: (-_ordinal(i.last_date), i.node.name))
     return out
 
 
@@ -506,13 +701,14 @@ def _document_involvements(r: _Reader, edges: Iterable[Edge], limit: int = 10) -
     for e in edges:
         for ev in e.evidence:
             supports[ev.doc].append(ev)
-    out = []
-    for inv in _involvements(r, supports):
-        inv.score = float(inv.mentions)
-        inv.last_date = str(inv.node.props.get("date") or "") or inv.last_date
-        out.append(inv)
-    out.sort(key=lambda i: (-i.mentions, -(_as_date(i.last_date) or date.min).toordinal(), i.node.name))
-    return out[:limit]
+    # ranked by mention count before any document's context is read
+    top = sorted(supports, key=lambda d: -len(_distinct(supports[d])))[: limit * 3]
+    scored = _score(r, {d: supports[d] for d in top})
+    for s in scored:
+        s.inv.score = float(s.inv.mentions)
+        s.inv.last_date = str(s.inv.node.props.get("date") or "") or s.inv.last_date
+    scored.sort(key=lambda s: (-s.inv.mentions, -_ordinal(s.inv.last_date), s.inv.node.name))
+    return _with_quotes(r, scored, limit)
 
 
 # -- the questions ---------------------------------------------------------------
@@ -522,76 +718,90 @@ def _topic_answer(r: _Reader, topic: Node, limit: int) -> TopicAnswer:
     projects: dict[str, list[Evidence]] = defaultdict(list)
     for other, edge in r.neighbours(topic.id, ["DISCUSSED"], "in"):
         (people if other.label == "Person" else projects)[other.id].extend(edge.evidence)
-    weights = _Weights(r.views(ev for evs in [*people.values(), *projects.values()] for ev in evs))
+    discussed = [ev for evs in [*people.values(), *projects.values()] for ev in evs]
+    r.prepare(discussed)
+    weights = _Weights(r.context(ev).date for ev in discussed)
     covered = r.neighbours(topic.id, ["COVERED"], "in")
     related: dict[str, list[Evidence]] = defaultdict(list)
     shared: dict[str, set[str]] = defaultdict(set)
-    for session, _ in covered:
-        for other, edge in r.neighbours(session.id, ["COVERED"], "out"):
+    for sid, pairs in r.neighbours_many([s.id for s, _ in covered], ["COVERED"], "out").items():
+        for other, edge in pairs:
             if other.id != topic.id:
                 related[other.id].extend(edge.evidence)
-                shared[other.id].add(session.id)
-    related_topics = _involvements(r, related)
-    for inv in related_topics:
-        inv.score = float(len(shared[inv.node.id]))
-    related_topics.sort(key=lambda i: (-i.score, i.node.name))
-    decided = [d for d, _ in r.neighbours(topic.id, ["ABOUT"], "in")]
+                shared[other.id].add(sid)
+    # related topics rank by sessions shared: only the best are scored and quoted
+    best_related = sorted(related, key=lambda t: -len(shared[t]))[: limit * 3]
+    related_topics = _score(r, {t: related[t] for t in best_related})
+    for s in related_topics:
+        s.inv.score = float(len(shared[s.inv.node.id]))
+    related_topics.sort(key=lambda s: (-s.inv.score, s.inv.node.name))
+    people_ranked = sorted(_score(r, people, weights), key=_by_score)
+    projects_ranked = sorted(_score(r, projects, weights), key=_by_score)
+    sessions, n_sessions = _session_involvements(r, covered, LIST_LIMIT)
+    decided, n_decided = _decision_views(r, [d for d, _ in r.neighbours(topic.id, ["ABOUT"], "in")], DECISION_LIMIT)
     return TopicAnswer(
         topic=topic,
-        people=_involvements(r, people, weights, limit),
-        projects=_involvements(r, projects, weights, limit),
-        sessions=_session_involvements(r, covered),
-        decisions=_newest_decisions(_decision_view(r, d) for d in decided),
-        related_topics=related_topics[:limit])
+        people=_with_quotes(r, people_ranked, limit),
+        projects=_with_quotes(r, projects_ranked, limit),
+        sessions=sessions, decisions=decided,
+        related_topics=_with_quotes(r, related_topics, limit),
+        totals={"people": len(people_ranked), "projects": len(projects_ranked), "sessions": n_sessions,
+                "decisions": n_decided, "related_topics": len(related)})
 
 
 def who_discussed(store: GraphStore, topic: str, limit: int = 20) -> TopicAnswer | None:
     """People and projects who discussed ``topic`` (who to ask now first), with sessions,
     decisions and related topics; None if no topic matches."""
-    r = _Reader(store)
-    node = resolve(store, topic, ("Topic",))
-    return _topic_answer(r, node, limit) if node else None
+    with store.snapshot():
+        r = _Reader(store)
+        node = resolve(store, topic, ("Topic",))
+        return _topic_answer(r, node, limit) if node else None
 
 
-def _collaborations(r: _Reader, project: Node) -> list[CollaborationView]:
+def _collaborations(r: _Reader, project: Node, limit: int | None = None) -> list[CollaborationView]:
     per_partner: dict[str, list[Edge]] = defaultdict(list)
     for partner, edge in r.neighbours(project.id, ["COLLABORATES_WITH"], "both"):
         if partner.id != project.id:
             per_partner[partner.id].append(edge)
     # decisions involving both projects
-    shared: dict[str, list[DecisionView]] = defaultdict(list)
-    for decision, _ in r.neighbours(project.id, ["INVOLVES"], "in"):
-        involved = {p.id for p, _ in r.neighbours(decision.id, ["INVOLVES"], "out")}
-        hits = [pid for pid in involved if pid in per_partner]
-        if hits:
-            view = _decision_view(r, decision)
-            if view is not None:
-                for pid in hits:
-                    shared[pid].append(view)
+    involved = [d for d, _ in r.neighbours(project.id, ["INVOLVES"], "in")]
+    partners_of = r.neighbours_many([d.id for d in involved], ["INVOLVES"], "out")
+    with_partner = [d for d in involved if any(p.id in per_partner for p, _ in partners_of[d.id])]
+    shared: dict[str, list[_DecisionFacts]] = defaultdict(list)
+    for facts in _decision_facts(r, with_partner):  # newest first
+        for p in dict.fromkeys(o.id for o, e in facts.pairs if e.type == "INVOLVES" and o.id in per_partner):
+            shared[p].append(facts)
     partners = r.nodes(per_partner)
-    all_views = r.views(ev for edges in per_partner.values() for e in edges for ev in e.evidence)
-    weights = _Weights(all_views)
+    supports = {pid: [ev for e in edges for ev in e.evidence] for pid, edges in per_partner.items()}
+    scored = {s.inv.node.id: s for s in _score(r, supports)}
+    ranked = sorted(per_partner, key=lambda pid: (-(scored[pid].inv.score if pid in scored else 0.0),
+                                                 partners[pid].name if pid in partners else pid))
     out = []
-    for pid, edges in per_partner.items():
-        views = _newest_first(r.views(ev for e in edges for ev in e.evidence))
-        decisions_ = _newest_decisions(shared[pid])
+    for pid in ranked[:limit] if limit else ranked:  # only the partners shown get quotes and decisions
+        if pid not in partners:
+            continue
+        edges, s = per_partner[pid], scored.get(pid)
+        facts = shared[pid]
         topics: list[str] = []
         for e in edges:
             topics.extend(str(t) for t in (e.props.get("topics") or []) if str(t) not in topics)
         # topics of the shared decisions, unless already there under a name or alias
         known = {normalize(t) for t in topics}
-        for d in decisions_:
-            for topic, _ in r.neighbours(d.node.id, ["ABOUT"], "out"):
+        for f in facts:
+            for topic in (o for o, e in f.pairs if e.type == "ABOUT"):
                 spellings = {normalize(x) for x in [topic.name, *topic.aliases]}
                 if not spellings & known:
                     topics.append(topic.name)
                     known |= spellings
-        events = list(dict.fromkeys([v.event for v in views if v.event]
-                                    + [ev for d in decisions_ for ev in d.events]))
-        out.append(CollaborationView(partner=partners[pid], topics=topics, decisions=decisions_,
-                                     events=events, evidence=views,
-                                     score=round(sum(weights(v) for v in views), 4)))
-    out.sort(key=lambda c: (-c.score, c.partner.name))
+        session_events = r.events_of(o for f in facts for o, e in f.pairs if e.type == "MADE_IN")
+        events = list(dict.fromkeys(([c.event_name for c in s.contexts if c.event_name] if s else [])
+                                    + [e.name for e in session_events.values() if e is not None]
+                                    + [c.event_name for f in facts for c in f.contexts if c.event_name]))
+        out.append(CollaborationView(
+            partner=partners[pid], topics=topics, events=events,
+            decisions=[_decision_view(r, f) for f in facts[:COLLABORATION_DECISIONS]],
+            evidence=[r.view(ev) for ev in s.items[:EVIDENCE_PER_ITEM]] if s else [],
+            score=s.inv.score if s else 0.0, mentions=s.inv.mentions if s else 0, decision_count=len(facts)))
     return out
 
 
@@ -599,8 +809,9 @@ def collaborators(store: GraphStore, project: str) -> list[CollaborationView]:
     """The projects ``project`` works with (either direction), on what, with which decisions.
 
     Raises :class:`NotFound` when no project matches."""
-    r = _Reader(store)
-    return _collaborations(r, _resolve_or_raise(store, project, "Project"))
+    with store.snapshot():
+        r = _Reader(store)
+        return _collaborations(r, _resolve_or_raise(store, project, "Project"))
 
 
 def nodes_of_label(store: GraphStore, label: str) -> list[Node]:
@@ -614,29 +825,28 @@ _all_of_label = nodes_of_label
 
 
 def decisions(store: GraphStore, project: str | None = None, topic: str | None = None,
-              status: str | None = None) -> list[DecisionView]:
+              status: str | None = None, limit: int | None = None) -> list[DecisionView]:
     """Decisions, newest first: those INVOLVING ``project`` and/or ABOUT ``topic`` (both: the
-    intersection), or all; filtered by ``status``. Raises :class:`NotFound` for an unknown
-    project/topic and ValueError for an unknown status."""
+    intersection), or all; filtered by ``status``; the newest ``limit`` when given. Raises
+    :class:`NotFound` for an unknown project/topic and ValueError for an unknown status."""
     if status is not None and status not in DECISION_STATUSES:
         raise ValueError(f"unknown decision status {status!r} (one of: {', '.join(DECISION_STATUSES)})")
-    r = _Reader(store)
-    ids: set[str] | None = None
-    if project:
-        p = _resolve_or_raise(store, project, "Project")
-        ids = {d.id for d, _ in r.neighbours(p.id, ["INVOLVES"], "in")}
-    if topic:
-        t = _resolve_or_raise(store, topic, "Topic")
-        about = {d.id for d, _ in r.neighbours(t.id, ["ABOUT"], "in")}
-        ids = about if ids is None else ids & about
-    if ids is None:
-        nodes = _all_of_label(store, "Decision")
-        r._nodes.update({n.id: n for n in nodes})
-        ids = {n.id for n in nodes}
-    found = r.nodes(sorted(ids)).values()
-    views = [_decision_view(r, d) for d in found
-             if status is None or d.props.get("status") == status]
-    return _newest_decisions(views)
+    with store.snapshot():
+        r = _Reader(store)
+        ids: set[str] | None = None
+        if project:
+            p = _resolve_or_raise(store, project, "Project")
+            ids = {d.id for d, _ in r.neighbours(p.id, ["INVOLVES"], "in")}
+        if topic:
+            t = _resolve_or_raise(store, topic, "Topic")
+            about = {d.id for d, _ in r.neighbours(t.id, ["ABOUT"], "in")}
+            ids = about if ids is None else ids & about
+        if ids is None:
+            nodes = _all_of_label(store, "Decision")
+            r._nodes.update({n.id: n for n in nodes})
+            ids = {n.id for n in nodes}
+        found = [d for d in r.nodes(sorted(ids)).values() if status is None or d.props.get("status") == status]
+        return _decision_views(r, found, limit)[0]
 
 
 def _project_profile(r: _Reader, p: Node, prof: Profile) -> None:
@@ -648,8 +858,11 @@ def _project_profile(r: _Reader, p: Node, prof: Profile) -> None:
     topics: dict[str, list[Evidence]] = defaultdict(list)
     # being in a session shared by many projects says less about this one
     shared_session: dict[tuple, float] = {}
-    for session, _ in sessions:
-        present = r.neighbours(session.id, ["PARTICIPATED_IN"], "in")
+    session_ids = [s.id for s, _ in sessions]
+    present_at = r.neighbours_many(session_ids, ["PARTICIPATED_IN"], "in")
+    covered_by = r.neighbours_many(session_ids, ["COVERED"], "out")
+    for sid in session_ids:
+        present = present_at[sid]
         share = 1.0 / max(1, sum(1 for other, _ in present if other.label == "Project"))
         for other, edge in present:
             if other.label == "Person":
@@ -658,30 +871,34 @@ def _project_profile(r: _Reader, p: Node, prof: Profile) -> None:
                     shared_session[_ev_key(ev)] = min(shared_session.get(_ev_key(ev), 1.0), share)
             elif other.id != p.id:
                 projects[other.id].extend(edge.evidence)
-        for topic, edge in r.neighbours(session.id, ["COVERED"], "out"):
+        for topic, edge in covered_by[sid]:
             topics[topic.id].extend(edge.evidence)
     for person, edge in r.neighbours(p.id, ["MEMBER_OF"], "in"):
         people[person.id].extend(edge.evidence)
         if edge.props.get("role"):
             roles[person.id].append(str(edge.props["role"]))
-    for d in involved:
-        for other, edge in r.neighbours(d.id, ["ASSIGNED_TO", "INVOLVES"], "out"):
+    for pairs in r.neighbours_many([d.id for d in involved], ["ASSIGNED_TO", "INVOLVES"], "out").values():
+        for other, edge in pairs:
             if other.label == "Person":
                 people[other.id].extend(edge.evidence)
             elif other.id != p.id:
                 projects[other.id].extend(edge.evidence)
     for topic, edge in r.neighbours(p.id, ["DISCUSSED"], "out"):
         topics[topic.id].extend(edge.evidence)
-    prof.people = _involvements(r, people, factors=shared_session)
+    n_partners = len({o.id for o, _ in r.neighbours(p.id, ["COLLABORATES_WITH"], "both") if o.id != p.id})
+    prof.people = _involvements(r, people, factors=shared_session, limit=LIST_LIMIT)
     for inv in prof.people:
         inv.roles = list(dict.fromkeys(roles.get(inv.node.id, [])))
-    prof.topics = _involvements(r, topics)
-    prof.projects = _involvements(r, projects)
-    prof.decisions = _newest_decisions(_decision_view(r, d) for d in involved)
-    prof.collaborators = _collaborations(r, p)
-    prof.sessions = _session_involvements(r, sessions)
+    prof.topics = _involvements(r, topics, limit=LIST_LIMIT)
+    prof.projects = _involvements(r, projects, limit=LIST_LIMIT)
+    prof.decisions, n_decisions = _decision_views(r, involved, DECISION_LIMIT)
+    prof.collaborators = _collaborations(r, p, LIST_LIMIT)
+    prof.sessions, n_sessions = _session_involvements(r, sessions, LIST_LIMIT)
     prof.events = _event_involvements(r, [s for s, _ in sessions])
     prof.documents = _document_involvements(r, r.edges(p.id))
+    prof.totals = {"people": len(people), "topics": len(topics), "projects": len(projects),
+                   "decisions": n_decisions, "collaborators": n_partners,
+                   "sessions": n_sessions, "events": len(prof.events)}
 
 
 def _person_profile(r: _Reader, person: Node, prof: Profile) -> None:
@@ -693,8 +910,8 @@ def _person_profile(r: _Reader, person: Node, prof: Profile) -> None:
         projects[project.id].extend(edge.evidence)
         if edge.props.get("role"):
             roles[project.id].append(str(edge.props["role"]))
-    for session, _ in sessions:
-        for other, edge in r.neighbours(session.id, ["PARTICIPATED_IN"], "in"):
+    for pairs in r.neighbours_many([s.id for s, _ in sessions], ["PARTICIPATED_IN"], "in").values():
+        for other, edge in pairs:
             if other.label == "Project":
                 projects[other.id].extend(edge.evidence)
             elif other.id != person.id:
@@ -703,22 +920,26 @@ def _person_profile(r: _Reader, person: Node, prof: Profile) -> None:
     for topic, edge in r.neighbours(person.id, ["DISCUSSED"], "out"):
         topics[topic.id].extend(edge.evidence)
     assigned = [d for d, _ in r.neighbours(person.id, ["ASSIGNED_TO"], "in")]
-    prof.projects = _involvements(r, projects)
+    prof.projects = _involvements(r, projects, limit=LIST_LIMIT)
     for inv in prof.projects:
         inv.roles = list(dict.fromkeys(roles.get(inv.node.id, [])))
-    prof.topics = _involvements(r, topics)
-    prof.decisions = _newest_decisions(_decision_view(r, d) for d in assigned)
+    prof.topics = _involvements(r, topics, limit=LIST_LIMIT)
+    prof.decisions, n_decisions = _decision_views(r, assigned, DECISION_LIMIT)
     # people met in the same sessions, on the topics those sessions covered
+    met = sorted(_score(r, peers), key=_by_score)[:LIST_LIMIT]
+    met_sessions = {s.inv.node.id: list(dict.fromkeys(c.session.id for c in s.contexts if c.session)) for s in met}
+    covered = r.neighbours_many([sid for ids in met_sessions.values() for sid in ids], ["COVERED"], "out")
     prof.collaborators = []
-    for inv in _involvements(r, peers):
-        topics_ = [t.name for s in dict.fromkeys(v.session_id for v in inv.evidence if v.session_id)
-                   for t, _ in r.neighbours(s, ["COVERED"], "out")]
+    for inv in _with_quotes(r, met):
+        topics_ = [t.name for sid in met_sessions[inv.node.id] for t, _ in covered[sid]]
         prof.collaborators.append(CollaborationView(
             partner=inv.node, topics=list(dict.fromkeys(topics_)), events=inv.events,
-            evidence=inv.evidence, score=inv.score))
-    prof.sessions = _session_involvements(r, sessions)
+            evidence=inv.evidence, score=inv.score, mentions=inv.mentions))
+    prof.sessions, n_sessions = _session_involvements(r, sessions, LIST_LIMIT)
     prof.events = _event_involvements(r, [s for s, _ in sessions])
     prof.documents = _document_involvements(r, r.edges(person.id))
+    prof.totals = {"projects": len(projects), "topics": len(topics), "decisions": n_decisions,
+                   "collaborators": len(peers), "sessions": n_sessions, "events": len(prof.events)}
 
 
 def _neighbour_profile(r: _Reader, node: Node, prof: Profile) -> None:
@@ -729,13 +950,17 @@ def _neighbour_profile(r: _Reader, node: Node, prof: Profile) -> None:
             decided.append(other)
         else:
             groups[other.label][other.id].extend(edge.evidence)
-    prof.people = _involvements(r, groups["Person"])
-    prof.topics = _involvements(r, groups["Topic"])
-    prof.projects = _involvements(r, groups["Project"])
-    prof.sessions = _session_involvements(r, [(n, e) for n, e in r.neighbours(node.id) if n.label == "Session"])
-    prof.events = _involvements(r, groups["Event"])
-    prof.decisions = _newest_decisions(_decision_view(r, d) for d in {d.id: d for d in decided}.values())
+    prof.people = _involvements(r, groups["Person"], limit=LIST_LIMIT)
+    prof.topics = _involvements(r, groups["Topic"], limit=LIST_LIMIT)
+    prof.projects = _involvements(r, groups["Project"], limit=LIST_LIMIT)
+    prof.sessions, n_sessions = _session_involvements(
+        r, [(n, e) for n, e in r.neighbours(node.id) if n.label == "Session"], LIST_LIMIT)
+    prof.events = _involvements(r, groups["Event"], limit=LIST_LIMIT)
+    prof.decisions, n_decisions = _decision_views(r, {d.id: d for d in decided}.values(), DECISION_LIMIT)
     prof.documents = _document_involvements(r, r.edges(node.id))
+    prof.totals = {"people": len(groups["Person"]), "topics": len(groups["Topic"]),
+                   "projects": len(groups["Project"]), "sessions": n_sessions,
+                   "events": len(groups["Event"]), "decisions": n_decisions}
 
 
 def profile(store: GraphStore, name: str) -> Profile | None:
@@ -745,43 +970,49 @@ def profile(store: GraphStore, name: str) -> Profile | None:
     topics with their events, decision log, collaborators, related projects, its
     sessions and events, and the notes to read first. Person: projects, topics,
     decisions assigned, sessions, people met in them. Topic: as :func:`who_discussed`.
-    Other labels: their neighbours by label.
+    Other labels: their neighbours by label. Long lists keep their best (or newest)
+    entries; ``totals`` says how many there are in all.
     """
-    node = resolve(store, name)
-    if node is None:
-        return None
-    r = _Reader(store)
-    prof = Profile(node=node, label=node.label, kind=node.props.get("kind"))
-    if node.label == "Project":
-        _project_profile(r, node, prof)
-    elif node.label == "Person":
-        _person_profile(r, node, prof)
-    elif node.label == "Topic":
-        answer = _topic_answer(r, node, limit=50)
-        prof.people, prof.projects, prof.sessions = answer.people, answer.projects, answer.sessions
-        prof.decisions, prof.topics = answer.decisions, answer.related_topics
-        prof.events = _event_involvements(r, [s.node for s in answer.sessions])
-        prof.documents = _document_involvements(r, r.edges(node.id))
-    else:
-        _neighbour_profile(r, node, prof)
-    return prof
+    with store.snapshot():
+        node = resolve(store, name)
+        if node is None:
+            return None
+        r = _Reader(store)
+        prof = Profile(node=node, label=node.label, kind=node.props.get("kind"))
+        if node.label == "Project":
+            _project_profile(r, node, prof)
+        elif node.label == "Person":
+            _person_profile(r, node, prof)
+        elif node.label == "Topic":
+            answer = _topic_answer(r, node, limit=LIST_LIMIT)
+            prof.people, prof.projects, prof.sessions = answer.people, answer.projects, answer.sessions
+            prof.decisions, prof.topics = answer.decisions, answer.related_topics
+            prof.events = _event_involvements(r, [s for s, _ in r.neighbours(node.id, ["COVERED"], "in")])
+            prof.documents = _document_involvements(r, r.edges(node.id))
+            prof.totals = {**answer.totals, "topics": answer.totals["related_topics"], "events": len(prof.events)}
+            prof.totals.pop("related_topics")
+        else:
+            _neighbour_profile(r, node, prof)
+        return prof
 
 
 def path(store: GraphStore, a: str, b: str, max_hops: int = 6) -> PathView | None:
-    """How two things are connected: a shortest path (Documents skipped) with each hop's evidence."""
-    start, end = resolve(store, a), resolve(store, b)
-    if start is None or end is None:
-        return None
-    found = store.shortest_path(start.id, end.id, max_hops=max_hops)
-    if found is None:
-        return None
-    r = _Reader(store)
-    hops = []
-    for (x, y), rel in zip(zip(found.nodes, found.nodes[1:]), found.types):
-        evidence = [ev for e in r.edges(x.id, [rel], "both")
-                    if {e.source, e.target} == {x.id, y.id} for ev in e.evidence]
-        hops.append(_newest_first(r.views(evidence)))
-    return PathView(nodes=found.nodes, types=found.types, evidence=hops)
+    """How two things are connected: a shortest path (Documents skipped) with each hop's
+    evidence, newest first (EVIDENCE_PER_ITEM per hop)."""
+    with store.snapshot():
+        start, end = resolve(store, a), resolve(store, b)
+        if start is None or end is None:
+            return None
+        found = store.shortest_path(start.id, end.id, max_hops=max_hops)
+        if found is None:
+            return None
+        r = _Reader(store)
+        hops = []
+        for (x, y), rel in zip(zip(found.nodes, found.nodes[1:]), found.types):
+            evidence = [ev for e in r.edges(x.id, [rel], "both")
+                        if {e.source, e.target} == {x.id, y.id} for ev in e.evidence]
+            hops.append(_newest_first(r.views(evidence))[:EVIDENCE_PER_ITEM])
+        return PathView(nodes=found.nodes, types=found.types, evidence=hops)
 
 
 def search(store: GraphStore, q: str, limit: int = 20) -> list[SearchHit]:
@@ -792,50 +1023,66 @@ def search(store: GraphStore, q: str, limit: int = 20) -> list[SearchHit]:
 def neighbourhood(store: GraphStore, name: str, depth: int = 1, limit: int = 200) -> GraphExport:
     """The subgraph within ``depth`` hops of ``name`` (at most ``limit`` nodes), for drawing.
     Document nodes are left out unless the centre is one; empty when nothing matches."""
-    centre = resolve(store, name)
-    if centre is None:
-        return GraphExport([], [])
-    r = _Reader(store)
-    keep_docs = centre.label == "Document"
-    nodes: dict[str, Node] = {centre.id: centre}
-    edges: dict[tuple, Edge] = {}
-    frontier = [centre.id]
-    for _ in range(max(0, depth)):
-        nxt = []
-        for nid in frontier:
-            for other, edge in r.neighbours(nid):
-                if other.label == "Document" and not keep_docs:
-                    continue
-                if other.id not in nodes:
-                    if len(nodes) >= limit:
+    with store.snapshot():
+        centre = resolve(store, name)
+        if centre is None:
+            return GraphExport([], [])
+        r = _Reader(store)
+        keep_docs = centre.label == "Document"
+        nodes: dict[str, Node] = {centre.id: centre}
+        edges: dict[tuple, Edge] = {}
+        frontier = [centre.id]
+        for _ in range(max(0, depth)):
+            nxt = []
+            around = r.neighbours_many(frontier)
+            for nid in frontier:
+                for other, edge in around[nid]:
+                    if other.label == "Document" and not keep_docs:
                         continue
-                    nodes[other.id] = other
-                    nxt.append(other.id)
-                edges[edge.key] = edge
-        frontier = nxt
-    # edges between kept nodes that the walk reached from both sides are already in;
-    # keep only edges whose ends were both kept
-    kept = [e for e in edges.values() if e.source in nodes and e.target in nodes]
-    return GraphExport(list(nodes.values()), kept)
+                    if other.id not in nodes:
+                        if len(nodes) >= limit:
+                            continue
+                        nodes[other.id] = other
+                        nxt.append(other.id)
+                    edges[edge.key] = edge
+            frontier = nxt
+        # keep only edges whose ends were both kept
+        kept = [e for e in edges.values() if e.source in nodes and e.target in nodes]
+        return GraphExport(list(nodes.values()), kept)
 
 
 def overview(store: GraphStore, limit: int = 10) -> Overview:
     """Counts, the PTG timeline, and the most connected projects, people and topics."""
-    r = _Reader(store)
-    counts = store.counts()
-    events = []
-    for event in _all_of_label(store, "Event"):
-        sessions = [s for s, _ in r.neighbours(event.id, ["PART_OF"], "in")]
-        docs = {d.id for s in sessions for d, _ in r.neighbours(s.id, ["RECORDS"], "in")}
-        events.append(EventView(node=event, start=_str(event.props.get("start")),
-                                end=_str(event.props.get("end")), sessions=len(sessions), documents=len(docs)))
-    events.sort(key=lambda e: ((_as_date(e.start) or date.max), e.node.name))
+    with store.snapshot():
+        r = _Reader(store)
+        counts = store.counts()
+        all_events = _all_of_label(store, "Event")
+        # counting needs only the edges' ends, not the sessions' and documents' nodes; and a
+        # document's few out-edges are all RECORDS, where a session has dozens of in-edges
+        events_of: dict[str, list[str]] = defaultdict(list)  # session -> its events
+        sessions_of: dict[str, int] = defaultdict(int)
+        for event_id, edges in r.edges_many([e.id for e in all_events], ["PART_OF"], "in").items():
+            sessions_of[event_id] = len(edges)
+            for e in edges:
+                events_of[e.source].append(event_id)
+        docs_of: dict[str, set[str]] = defaultdict(set)
+        for edges in r.edges_many([d.id for d in _all_of_label(store, "Document")], ["RECORDS"], "out").values():
+            for e in edges:
+                for event_id in events_of.get(e.target, ()):
+                    docs_of[event_id].add(e.source)
+        events = []
+        for event in all_events:
+            sessions = range(sessions_of[event.id])
+            docs = docs_of[event.id]
+            events.append(EventView(node=event, start=_str(event.props.get("start")),
+                                    end=_str(event.props.get("end")), sessions=len(sessions), documents=len(docs)))
+        events.sort(key=lambda e: ((_as_date(e.start) or date.max), e.node.name))
 
-    def top(label: str) -> list[Involvement]:
-        return [Involvement(node=n, score=float(d), mentions=d) for n, d in store.top_nodes(label, limit)]
+        def top(label: str) -> list[Involvement]:
+            return [Involvement(node=n, score=float(d), mentions=d) for n, d in store.top_nodes(label, limit)]
 
-    return Overview(counts=counts, events=events, top_projects=top("Project"),
-                    top_people=top("Person"), top_topics=top("Topic"))
+        return Overview(counts=counts, events=events, top_projects=top("Project"),
+                        top_people=top("Person"), top_topics=top("Topic"))
 
 
 def _str(value: Any) -> str | None:

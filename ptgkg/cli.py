@@ -297,7 +297,7 @@ def ask_profile(name: str, store: Optional[str] = StoreOpt, json_out: bool = Jso
             out.print(f"    {escape(inv.node.name)}  [dim]{escape(', '.join(inv.events[:2]))}[/]")
             _evidence_lines(inv.evidence, 1)
     if prof.decisions:
-        out.print("  [bold]Decisions[/]")
+        out.print(f"  [bold]Decisions[/] [dim]({prof.totals.get('decisions', len(prof.decisions))} in all, newest first)[/]")
         for d in prof.decisions[:10]:
             out.print(f"    {escape(f'[{d.status}]')} {escape(d.text)}  [dim]{escape(', '.join(d.events))}[/]")
     if prof.collaborators:
@@ -315,12 +315,13 @@ def ask_profile(name: str, store: Optional[str] = StoreOpt, json_out: bool = Jso
 def ask_decisions(project: Optional[str] = typer.Option(None, "--project"),
                   topic: Optional[str] = typer.Option(None, "--topic"),
                   status: Optional[str] = typer.Option(None, "--status", help="agreed, action, proposed or open"),
+                  limit: Optional[int] = typer.Option(None, "--limit", min=1, help="only the newest N"),
                   store: Optional[str] = StoreOpt, json_out: bool = JsonOpt) -> None:
     """The decision log, newest first."""
     from .graph import queries
 
     with _reading(store) as st:
-        rows = queries.decisions(st, project=project, topic=topic, status=status)
+        rows = queries.decisions(st, project=project, topic=topic, status=status, limit=limit)
     if json_out:
         _emit_json([r.to_dict() for r in rows])
         return

@@ -38,8 +38,10 @@ if person.props.get("affiliation"):
 if facts:
     st.caption(md_escape(" · ".join(facts)))
 
-metrics = [("Projects", len(prof.projects)), ("Topics", len(prof.topics)), ("Decisions assigned", len(prof.decisions)),
-           ("Sessions", len(prof.sessions)), ("PTGs", len(prof.events))]
+total = lambda key, shown: prof.totals.get(key, len(shown))  # noqa: E731  (lists are trimmed; totals are not)
+metrics = [("Projects", total("projects", prof.projects)), ("Topics", total("topics", prof.topics)),
+           ("Decisions assigned", total("decisions", prof.decisions)),
+           ("Sessions", total("sessions", prof.sessions)), ("PTGs", total("events", prof.events))]
 for col, (title, value) in zip(st.columns(len(metrics)), metrics):
     col.metric(title, value)
 
@@ -85,5 +87,7 @@ if prof.sessions:
     st.dataframe(pd.DataFrame([{"date": s.last_date or "", "session": s.node.name, "PTG": ", ".join(s.events[:2]),
                                 "evidence": s.evidence[0].quote if s.evidence else ""} for s in prof.sessions]),
                  hide_index=True)
+    if total("sessions", prof.sessions) > len(prof.sessions):
+        st.caption(f"The newest {len(prof.sessions)} of {total('sessions', prof.sessions)} sessions.")
 else:
     st.caption("No sessions recorded.")

@@ -46,8 +46,10 @@ about = node.props.get("description") or node.props.get("mission")
 if about:
     st.markdown(md_escape(about))
 
-metrics = [("Topics", len(prof.topics)), ("People", len(prof.people)), ("Decisions", len(prof.decisions)),
-           ("Works with", len(prof.collaborators)), ("PTGs", len(prof.events))]
+total = lambda key, shown: prof.totals.get(key, len(shown))  # noqa: E731  (lists are trimmed; totals are not)
+metrics = [("Topics", total("topics", prof.topics)), ("People", total("people", prof.people)),
+           ("Decisions", total("decisions", prof.decisions)),
+           ("Works with", total("collaborators", prof.collaborators)), ("PTGs", total("events", prof.events))]
 for col, (title, value) in zip(st.columns(len(metrics)), metrics):
     col.metric(title, value)
 
@@ -102,6 +104,8 @@ if prof.decisions:
                                 "PTG": ", ".join(d.events),
                                 "evidence": d.evidence[0].quote if d.evidence else ""}
                                for d in prof.decisions]), hide_index=True)
+    if total("decisions", prof.decisions) > len(prof.decisions):
+        st.caption(f"The newest {len(prof.decisions)} of {total('decisions', prof.decisions)} decisions.")
     st.page_link(page_file("decisions"), label=f"Open the decision log filtered to {md_escape(node.name)}",
                  icon=":material/gavel:", query_params={"project": node.name})
 else:

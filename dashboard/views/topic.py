@@ -95,6 +95,8 @@ if answer.decisions:
     st.dataframe(pd.DataFrame([{"date": d.date or "", "status": d.status, "decision": d.text,
                                 "owners": ", ".join(d.owners), "projects": ", ".join(d.projects),
                                 "PTG": ", ".join(d.events)} for d in answer.decisions]), hide_index=True)
+    if answer.totals.get("decisions", 0) > len(answer.decisions):
+        st.caption(f"The newest {len(answer.decisions)} of {answer.totals['decisions']} decisions.")
     st.page_link(page_file("decisions"), label="Open these in the decision log", icon=":material/gavel:",
                  query_params={"topic": topic.name})
 else:

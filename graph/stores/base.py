@@ -13,11 +13,14 @@ Semantics every store must share (checked by ``tests/test_store_contract.py``):
   no document supports any more are deleted with their edges.
 * Names are matched case-, diacritic- and whitespace-insensitively
   (:func:`ptgkg.graph.model.normalize`) against ``name`` and ``aliases``.
+* Nodes and edges returned by the reading methods are read-only: a store may share
+  them with its cache (callers copy before changing them).
 """
 from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Literal
 
@@ -125,6 +128,13 @@ class GraphStore(ABC):
               direction: Direction = "both") -> list[Edge]:
         """Edges at a node with merged props and all their evidence."""
 
+    def edges_many(self, node_ids: Iterable[str], types: Iterable[str] | None = None,
+                   direction: Direction = "both") -> dict[str, list[Edge]]:
+        """:meth:`edges` for several nodes at once: ``{node id: its edges}`` (ids that are
+        not in the graph map to ``[]``). Stores override it to answer in one round trip."""
+        wanted = None if types is None else sorted(set(types))
+        return {nid: self.edges(nid, wanted, direction) for nid in dict.fromkeys(node_ids)}
+
     @abstractmethod
     def search(self, text: str, limit: int = 20) -> list[tuple[Node, str]]:
         """Nodes whose name, aliases, decision text or evidence quotes contain
@@ -155,6 +165,13 @@ class GraphStore(ABC):
     def alias_table(self, labels: Iterable[str]) -> list[tuple[str, str, str, str]]:
         """(normalized alias, node id, label, name) for the given labels, for entity
         resolution across documents (names, aliases and IRC nicks already stored)."""
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Group the reads of one answer: a store that caches the graph checks once, on
+        entry, whether another process changed it, instead of on every call, so the
+        answer is read from one version. Nesting is allowed."""
+        yield
 
     def generation(self) -> str:
         """Changes whenever the stored graph changes (for cache invalidation)."""

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from bisect import bisect_right
 import sqlite3
 import threading
 import uuid
@@ -76,7 +77,13 @@ CREATE TABLE IF NOT EXISTS edge_support (
     PRIMARY KEY (doc_id, source, type, target)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edge_support_key ON edge_support (source, type, target);
+CREATE INDEX IF NOT EXISTS documents_seq ON documents (seq);
 """
+# Indexes added after stores were first written: created when such a store is opened for writing.
+_LATER_INDEXES = ("CREATE INDEX IF NOT EXISTS documents_seq ON documents (seq)",)
+# SQLite's default page cache is 2 MB: a large store's indexes then come from the OS for
+# every commit, and commit cost grows with the store. 64 MB keeps their upper levels hot.
+_CACHE_KIB = 65536
 
 _EdgeKey = tuple[str, str, str]
 _NodeRow = tuple[int, str, str, str, str, str]            # ord, id, label, name, aliases, props
@@ -112,6 +119,15 @@ def _merge_edge(key: _EdgeKey, rows: list[tuple[str, str]]) -> Edge:
     return Edge(key[0], key[2], key[1], evidence, props)
 
 
+def _edge_in(source: str, target: str, type_: str, data: dict) -> Edge:
+    """The merged edge of one entry of the loaded graph, merged from its support rows
+    on first use. Callers hold the store's lock."""
+    edge = data.get("edge")
+    if edge is None:
+        edge = data["edge"] = _merge_edge((source, type_, target), data.pop("rows"))
+    return edge
+
+
 def _copy_node(n: Node) -> Node:
     return Node(n.id, n.label, n.name, list(n.aliases),
                 {k: list(v) if isinstance(v, list) else v for k, v in n.props.items()})
@@ -145,6 +161,50 @@ def _rows_of(graph: DocumentGraph) -> tuple[list[_NodeRow], list[_EdgeRow]]:
     return node_rows, edge_rows
 
 
+class _SearchSegment:
+    """Searchable strings of one rank, folded (:func:`normalize`) and joined into one text,
+    so a substring search is ``str.find`` over the whole segment (C speed), not a Python
+    loop over a million quotes. Folded strings hold no newline: it separates entries."""
+
+    def __init__(self) -> None:
+        self.originals: list[str] = []
+        self.ids: list[tuple[str, ...]] = []
+        self._parts: list[str] = []
+        self._seen: set[tuple[str, tuple[str, ...]]] = set()
+        self.text = ""
+        self.starts: list[int] = []
+
+    def add(self, original: str, ids: tuple[str, ...]) -> None:
+        folded = normalize(original)
+        if folded and (folded, ids) not in self._seen:  # one quote often supports several edges
+            self._seen.add((folded, ids))
+            self.originals.append(original)
+            self.ids.append(ids)
+            self._parts.append(folded)
+
+    def seal(self) -> None:
+        at, starts = 0, []
+        for part in self._parts:
+            starts.append(at)
+            at += len(part) + 1
+        self.text, self.starts = "\n".join(self._parts), starts
+        self._parts, self._seen = [], set()
+
+    def folded(self, entry: int) -> str:
+        end = self.starts[entry + 1] - 1 if entry + 1 < len(self.starts) else len(self.text)
+        return self.text[self.starts[entry]:end]
+
+    def matches(self, query: str) -> Iterator[int]:
+        """Entries containing ``query``, each once, in order."""
+        starts, find = self.starts, self.text.find
+        at = find(query)
+        while at >= 0:
+            entry = bisect_right(starts, at) - 1
+            yield entry
+            # go on from the next entry: one hit per entry is enough
+            at = find(query, starts[entry + 1]) if entry + 1 < len(starts) else -1
+
+
 class EmbeddedStore(GraphStore):
     """A graph store in one folder (``<path>/graph.sqlite``).
 
@@ -165,7 +225,8 @@ class EmbeddedStore(GraphStore):
         self._loaded_gen: str | None = None
         self._by_name: dict[str, set[str]] = {}
         self._by_alias: dict[str, set[str]] = {}
-        self._search_index: list[tuple[int, str, str, tuple[str, ...]]] | None = None
+        self._search_index: list[_SearchSegment] | None = None
+        self._pinned = 0  # > 0 inside snapshot(): the loaded version is not re-checked
         self._open()
 
     # -- opening ---------------------------------------------------------------
@@ -197,11 +258,16 @@ class EmbeddedStore(GraphStore):
         try:
             with self._errors():
                 conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+                conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
                 if not self.read_only:
                     conn.execute("PRAGMA journal_mode = WAL")
                     conn.execute("PRAGMA synchronous = NORMAL")
+                    conn.execute("PRAGMA wal_autocheckpoint = 10000")
                     self._initialise()
                 self._check_format()
+                if not self.read_only:
+                    for statement in _LATER_INDEXES:
+                        conn.execute(statement)
         except BaseException:
             conn.close()
             self._conn = None
@@ -410,7 +476,7 @@ class EmbeddedStore(GraphStore):
     def _ensure_loaded(self) -> nx.MultiDiGraph:
         """The merged graph, (re)loaded when another handle or process changed the store."""
         conn = self._connection()
-        if self._g is not None and self._read_gen(conn) == self._loaded_gen:
+        if self._g is not None and (self._pinned or self._read_gen(conn) == self._loaded_gen):
             return self._g
         conn.execute("BEGIN")  # one snapshot for the generation and all rows
         try:
@@ -426,9 +492,9 @@ class EmbeddedStore(GraphStore):
             rows = conn.execute(
                 "SELECT es.source, es.type, es.target, es.props, es.evidence FROM edge_support es "
                 "JOIN documents d ON d.id = es.doc_id ORDER BY es.source, es.type, es.target, d.seq")
-            for key, group in itertools.groupby(rows, key=lambda r: r[:3]):
-                edge = _merge_edge(key, [r[3:] for r in group])
-                g.add_edge(edge.source, edge.target, key=edge.type, edge=edge)
+            for (source, type_, target), group in itertools.groupby(rows, key=lambda r: r[:3]):
+                # merged on first use (_edge_in): most answers touch a small part of the graph
+                g.add_edge(source, target, key=type_, rows=[r[3:] for r in group])
             conn.execute("COMMIT")
         except BaseException:
             self._g = None
@@ -476,6 +542,17 @@ class EmbeddedStore(GraphStore):
         with self._lock, self._errors():
             yield self._ensure_loaded()
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        # holding the lock keeps this handle's own writes (other threads) out of the answer
+        with self._lock:
+            with self._reading():
+                self._pinned += 1
+            try:
+                yield
+            finally:
+                self._pinned -= 1
+
     # -- reading primitives ----------------------------------------------------
     def _node(self, g: nx.MultiDiGraph, nid: str) -> Node:
         return g.nodes[nid]["node"]
@@ -496,7 +573,7 @@ class EmbeddedStore(GraphStore):
             found = [(r, nid) for nid, r in rank.items()
                      if label is None or self._node(g, nid).label == label]
             found.sort(key=lambda x: (x[0], -g.degree(x[1]), self._node(g, x[1]).name, x[1]))
-            return [_copy_node(self._node(g, nid)) for _, nid in found[:limit]]
+            return [self._node(g, nid) for _, nid in found[:limit]]
 
     def get_nodes(self, ids: Iterable[str]) -> list[Node]:
         with self._reading() as g:
@@ -504,57 +581,93 @@ class EmbeddedStore(GraphStore):
             for nid in ids:
                 if nid in g and nid not in seen:
                     seen.add(nid)
-                    out.append(_copy_node(self._node(g, nid)))
+                    out.append(self._node(g, nid))  # shared, read-only by contract
             return out
 
     def edges(self, node_id: str, types: Iterable[str] | None = None,
               direction: Direction = "both") -> list[Edge]:
         wanted = None if types is None else set(types)
         with self._reading() as g:
-            if node_id not in g:
-                return []
-            found = []
-            if direction in ("out", "both"):
-                found.extend(d["edge"] for _, _, k, d in g.out_edges(node_id, keys=True, data=True)
-                             if wanted is None or k in wanted)
-            if direction in ("in", "both"):
-                found.extend(d["edge"] for _, _, k, d in g.in_edges(node_id, keys=True, data=True)
-                             if (wanted is None or k in wanted)
-                             and not (direction == "both" and d["edge"].source == node_id))  # self-loops once
-            return [_copy_edge(e) for e in sorted(found, key=lambda e: e.key)]
+            return self._edges_at(g, node_id, wanted, direction)
 
-    def _build_search_index(self, g: nx.MultiDiGraph) -> list[tuple[int, str, str, tuple[str, ...]]]:
-        """(rank, normalized text, original text, node ids) for every searchable string."""
-        index = []
+    def edges_many(self, node_ids: Iterable[str], types: Iterable[str] | None = None,
+                   direction: Direction = "both") -> dict[str, list[Edge]]:
+        wanted = None if types is None else set(types)
+        with self._reading() as g:
+            return {nid: self._edges_at(g, nid, wanted, direction) for nid in dict.fromkeys(node_ids)}
+
+    @staticmethod
+    def _edges_at(g: nx.MultiDiGraph, node_id: str, wanted: set[str] | None, direction: Direction) -> list[Edge]:
+        if node_id not in g:
+            return []
+        found = []
+        # the adjacency dicts directly: networkx's edge views cost more than the lookups
+        if direction in ("out", "both"):
+            for other, keyed in g._succ[node_id].items():
+                found.extend(_edge_in(node_id, other, k, d) for k, d in keyed.items() if wanted is None or k in wanted)
+        if direction in ("in", "both"):
+            for other, keyed in g._pred[node_id].items():
+                if direction == "both" and other == node_id:
+                    continue  # a self-loop is already in the out-edges
+                found.extend(_edge_in(other, node_id, k, d) for k, d in keyed.items() if wanted is None or k in wanted)
+        found.sort(key=lambda e: e.key)
+        return found  # shared with the cache, read-only by contract: copying cost more than the lookup
+
+    def _build_search_index(self, g: nx.MultiDiGraph) -> list["_SearchSegment"]:
+        """One segment per rank: names, aliases, decision texts, evidence quotes."""
+        segments = [_SearchSegment() for _ in range(4)]
+        documents = set()
         for nid, data in g.nodes(data=True):
             node: Node = data["node"]
-            index.append((0, normalize(node.name), node.name, (nid,)))
-            index.extend((1, normalize(a), a, (nid,)) for a in node.aliases)
+            if node.label == "Document":
+                documents.add(nid)
+            segments[0].add(node.name, (nid,))
+            for alias in node.aliases:
+                segments[1].add(alias, (nid,))
             text = node.props.get("text")
             if isinstance(text, str) and text:
-                index.append((2, normalize(text), text, (nid,)))
-        for s, t, data in g.edges(data=True):
-            ends = tuple(n for n in (s, t) if self._node(g, n).label != "Document") or (s,)
-            for ev in data["edge"].evidence:
-                index.append((3, normalize(ev.quote), ev.quote, ends))
-        return index
+                segments[2].add(text, (nid,))
+        # quotes straight from the support rows, unpacked by SQLite's JSON functions: merging
+        # every edge in Python first would cost more than the whole search
+        quotes, ends_of = segments[3], {}
+        rows = self._connection().execute(
+            "SELECT es.source, es.target, json_extract(q.value, '$[1]') FROM edge_support es, "
+            "json_each(es.evidence) q ORDER BY es.doc_id, es.source, es.type, es.target, q.key")
+        nodes = g._node  # the node dict itself: this loop runs once per quote
+        for s, t, quote in rows:
+            ends = ends_of.get((s, t))
+            if ends is None:
+                if s not in nodes or t not in nodes:
+                    continue  # written by another process since this handle loaded the graph
+                ends = ends_of[(s, t)] = tuple(n for n in (s, t) if n not in documents) or (s,)
+            if isinstance(quote, str):
+                quotes.add(quote, ends)
+        for segment in segments:
+            segment.seal()
+        return segments
 
     def search(self, text: str, limit: int = 20) -> list[tuple[Node, str]]:
         query = normalize(text)
-        if not query:
+        if not query or limit <= 0:
             return []
         with self._reading() as g:
             if self._search_index is None:
                 self._search_index = self._build_search_index(g)
-            best: dict[str, tuple[int, str]] = {}
-            for rank, folded, original, ids in self._search_index:
-                if query in folded:
-                    for nid in ids:
-                        if nid not in best or rank < best[nid][0]:
-                            best[nid] = (rank, _snippet(original, folded, query))
+            best: dict[str, tuple[int, int]] = {}  # node id -> (rank, entry in that rank's segment)
+            for rank, segment in enumerate(self._search_index):
+                for entry in segment.matches(query):
+                    for nid in segment.ids[entry]:
+                        best.setdefault(nid, (rank, entry))
+                if len(best) >= limit:
+                    break  # ranks go first: later segments cannot reach the top ``limit``
             ordered = sorted(best.items(), key=lambda kv: (kv[1][0], -g.degree(kv[0]),
                                                           self._node(g, kv[0]).name, kv[0]))
-            return [(_copy_node(self._node(g, nid)), snip) for nid, (_, snip) in ordered[:limit]]
+            out = []
+            for nid, (rank, entry) in ordered[:limit]:
+                segment = self._search_index[rank]
+                out.append((self._node(g, nid),
+                            _snippet(segment.originals[entry], segment.folded(entry), query)))
+            return out
 
     def top_nodes(self, label: str, limit: int = 10) -> list[tuple[Node, int]]:
         with self._reading() as g:
@@ -564,7 +677,7 @@ class EmbeddedStore(GraphStore):
                 ranked = [(self._node(g, nid), g.degree(nid)) for nid in g if self._node(g, nid).label == label]
                 ranked.sort(key=lambda x: (-x[1], x[0].name, x[0].id))
                 self._memo[("top", label)] = ranked
-            return [(_copy_node(n), d) for n, d in ranked[:limit]]
+            return ranked[:limit]
 
     def shortest_path(self, source_id: str, target_id: str, max_hops: int = 6) -> PathResult | None:
         with self._reading() as g:
@@ -582,7 +695,7 @@ class EmbeddedStore(GraphStore):
                 return None
             types = [min(set(g.get_edge_data(a, b, default={})) | set(g.get_edge_data(b, a, default={})))
                      for a, b in zip(ids, ids[1:])]
-            return PathResult([_copy_node(self._node(g, n)) for n in ids], types)
+            return PathResult([self._node(g, n) for n in ids], types)
 
     def counts(self) -> dict[str, dict[str, int]]:
         with self._reading() as g:
@@ -600,7 +713,7 @@ class EmbeddedStore(GraphStore):
     def export(self) -> GraphExport:
         with self._reading() as g:
             return GraphExport([_copy_node(d["node"]) for _, d in g.nodes(data=True)],
-                               [_copy_edge(d["edge"]) for _, _, d in g.edges(data=True)])
+                               [_copy_edge(_edge_in(u, v, k, d)) for u, v, k, d in g.edges(keys=True, data=True)])
 
     def document_graphs(self) -> Iterator[DocumentGraph]:
         with self._lock, self._errors():
