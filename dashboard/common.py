@@ -120,7 +120,9 @@ def store_generation() -> str:
     return store.generation() if store is not None else ""
 
 
-@st.cache_data(show_spinner=False, max_entries=512, ttl=3600)  # ttl: for stores without a generation
+# cache_resource, not cache_data: answers are read-only, and a large graph's answers
+# (every decision, the whole collaboration network) would be unpickled on every rerun.
+@st.cache_resource(show_spinner=False, max_entries=512, ttl=3600)  # ttl: for stores without a generation
 def _cached_call(name: str, location: str, generation: str, args: tuple, kwargs: tuple) -> Any:
     store, problem = read_store()
     if store is None:
@@ -139,7 +141,8 @@ _EXTRAS = {"collaboration_network": "ptgkg.dashboard.network:collaboration_netwo
 
 def cached(name: str, *args: Any, **kwargs: Any) -> Any:
     """``queries.<name>(store, *args, **kwargs)`` (or one of the dashboard's own answers),
-    cached until the graph changes. Exceptions (``NotFound``...) are not cached."""
+    cached until the graph changes, shared by every session: treat it as read-only.
+    Exceptions (``NotFound``...) are not cached."""
     store = require_store()
     return _cached_call(name, settings().store, store.generation(), tuple(args), tuple(sorted(kwargs.items())))
 

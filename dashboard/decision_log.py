@@ -26,19 +26,45 @@ COLUMNS = ["date", "status", "recurring", "decision", "owners", "projects", "top
 
 
 def recurring_items(decisions: Iterable[DecisionView]) -> dict[str, list[str]]:
-    """Decision node id -> the PTGs an unsettled item came up at (two or more)."""
+    """Decision node id -> the PTGs an unsettled item came up at (two or more): its own
+    events first, then those of the related items in the order the items come.
+
+    Related items are found through indexes by topic and by (topic, project), so the log
+    of a large graph costs its size, not its size squared.
+    """
     items = [d for d in decisions if d.status in UNSETTLED]
+    # key -> event -> (first item, place in its events): a key is a topic, or a topic and project
+    any_project: dict[str, dict[str, tuple[int, int]]] = {}
+    no_project: dict[str, dict[str, tuple[int, int]]] = {}
+    with_project: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
+
+    def note(index: dict, key, events: list[str], at: int) -> None:
+        seen = index.setdefault(key, {})
+        for i, e in enumerate(events):
+            seen.setdefault(e, (at, i))
+
+    for at, d in enumerate(items):
+        events = list(dict.fromkeys(d.events))
+        for t in set(d.topics):
+            note(any_project, t, events, at)
+            if not d.projects:
+                note(no_project, t, events, at)
+            for p in set(d.projects):
+                note(with_project, (t, p), events, at)
     out: dict[str, list[str]] = {}
     for d in items:
-        events = list(dict.fromkeys(d.events))
-        topics, projects = set(d.topics), set(d.projects)
-        if topics:
-            for other in items:
-                if other is d or not (topics & set(other.topics)):
-                    continue
-                if projects and other.projects and not (projects & set(other.projects)):
-                    continue
-                events.extend(e for e in other.events if e not in events)
+        own = list(dict.fromkeys(d.events))
+        first: dict[str, tuple[int, int]] = {}
+        for t in set(d.topics):
+            if d.projects:  # related: the other item names no project, or one of the same
+                sources = [no_project.get(t, {})] + [with_project.get((t, p), {}) for p in set(d.projects)]
+            else:
+                sources = [any_project.get(t, {})]
+            for seen in sources:
+                for e, at in seen.items():
+                    if e not in first or at < first[e]:
+                        first[e] = at
+        events = own + sorted((e for e in first if e not in own), key=first.__getitem__)
         if len(events) >= 2:
             out[d.node.id] = events
     return out

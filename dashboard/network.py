@@ -19,6 +19,7 @@ Built from store primitives only (``counts``/``top_nodes``/``edges``) plus
 from __future__ import annotations
 
 import html
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
@@ -90,6 +91,14 @@ class Network:
         """Ids of projects with at least one link, most active first."""
         ids = {x for k in self.pairs for x in k}
         return sorted(ids, key=lambda i: (-self.activity.get(i, 0), self.projects[i].name))
+
+    def partner_counts(self) -> dict[str, int]:
+        """How many partners each linked project has (one pass over the pairs)."""
+        counts: dict[str, int] = defaultdict(int)
+        for a, b in self.pairs:
+            counts[a] += 1
+            counts[b] += 1
+        return dict(counts)
 
     def pairs_of(self, project_id: str) -> list[Pair]:
         return sorted((p for k, p in self.pairs.items() if project_id in k), key=lambda p: -p.weight)
@@ -214,9 +223,14 @@ def analyse(g: nx.Graph, seed: int = 7) -> Analytics:
     community_of = {n: i for i, c in enumerate(communities) for n in c}
     for _, _, data in g.edges(data=True):
         data["distance"] = 1.0 / data["weight"]
+    # exact betweenness costs nodes x links: on a large, dense network, estimate it from a
+    # seeded sample of sources (networkx's own k-sampling), so the page stays interactive
+    sample = BETWEENNESS_SAMPLE if g.number_of_nodes() > BETWEENNESS_SAMPLE else None
     return Analytics(communities, community_of, nx.degree_centrality(g),
-                     nx.betweenness_centrality(g, weight="distance", normalized=True))
+                     nx.betweenness_centrality(g, k=sample, weight="distance", normalized=True, seed=seed))
 
+
+BETWEENNESS_SAMPLE = 100  # source nodes sampled for betweenness on networks larger than this
 
 _PALETTE = ["#2f6fdb", "#e07b39", "#3a9d5d", "#b8457a", "#7a5cc4", "#c2a027", "#2aa3a3", "#8c6d4f",
             "#d1495b", "#5b7a99"]
@@ -231,6 +245,7 @@ def cytoscape_elements(net: Network, analytics: Analytics) -> dict[str, list[dic
     into HTML, so every string from a note is HTML-escaped here."""
     esc = html.escape
     nodes, edges = [], []
+    partners = net.partner_counts()
     for pid in net.linked():
         n = net.projects[pid]
         c = analytics.community_of.get(pid, 0)
@@ -238,7 +253,7 @@ def cytoscape_elements(net: Network, analytics: Analytics) -> dict[str, list[dic
             "id": pid, "label": f"community {c + 1}", "name": esc(n.name),
             "kind": esc(str(n.props.get("kind") or "unknown")),
             "activity": net.activity.get(pid, 0),
-            "partners": len(net.pairs_of(pid)),
+            "partners": partners.get(pid, 0),
             "size": min(90, 22 + 4 * net.activity.get(pid, 0) ** 0.5 * 3),
         }})
     for i, ((a, b), pair) in enumerate(sorted(net.pairs.items())):

@@ -5,7 +5,8 @@ the real-world entities, with ids shared across documents and stores.
 * people: full names as keys (case and diacritics folded by ``node_id``); a first
   name alone joins the one full name in the same note that starts with it; a nick
   joins the name it was given next to ("Paul Bourke (pbourke)") or the person the
-  store already knows under that nick (governance PTLs, earlier notes);
+  store already knows under that nick (governance PTLs, earlier notes); a nick or
+  first name several known people share joins none of them (see :class:`PeopleIndex`);
 * topics: canonical topics.yaml names, else the heading text;
 * sessions: one per (event, heading), so two notes about the same room meet;
 * decisions: one per (event, decision sentence).
@@ -24,34 +25,92 @@ from ..ingest.facts import DocumentFacts, PersonRef
 from ..ingest.gazetteer import Gazetteer
 from .model import DocumentGraph, Edge, Evidence, Node, node_id, normalize
 
-__all__ = ["PeopleIndex", "resolve_document", "resolve_people", "MAX_EVIDENCE_PER_EDGE"]
+__all__ = ["PeopleIndex", "AliasRow", "person_alias_rows", "resolve_document", "resolve_people",
+           "MAX_EVIDENCE_PER_EDGE"]
 
 MAX_EVIDENCE_PER_EDGE = 12
 
 
+AliasRow = tuple[str, str, str, str]
+"""(alias, node id, label, name): one row of :meth:`GraphStore.alias_table`."""
+
+
+def person_alias_rows(graph: DocumentGraph) -> list[AliasRow]:
+    """The rows a store's ``alias_table`` holds for the people ``graph`` writes: each
+    Person node's name and aliases, normalized, with the node's name in this graph.
+
+    >>> from .model import Node
+    >>> g = DocumentGraph("doc:x", "h", [Node("person:paul-bourke", "Person", "Paul Bourke", ["pbourke"], {})], [])
+    >>> for row in person_alias_rows(g): print(row)
+    ('paul bourke', 'person:paul-bourke', 'Person', 'Paul Bourke')
+    ('pbourke', 'person:paul-bourke', 'Person', 'Paul Bourke')
+    """
+    return [(key, n.id, n.label, n.name) for n in graph.nodes if n.label == "Person"
+            for key in dict.fromkeys(map(normalize, (n.name, *n.aliases))) if key]
+
+
 @dataclass
 class PeopleIndex:
-    """Normalized alias (name, nick) -> (person node id, display name), from the store."""
+    """Normalized alias (name, nick, first name) -> the people the store knows under it.
 
-    by_alias: dict[str, tuple[str, str]] = field(default_factory=dict)
+    One function of the store's alias rows, however they arrive: all at once from
+    ``alias_table`` when a run starts (:meth:`from_alias_table`), or a document's rows
+    after it is written (:meth:`add_graph`, which feeds :func:`person_alias_rows`). The
+    answer to :meth:`lookup` depends on which rows were seen, never on their order, so
+    an index rebuilt from the store after a kill equals the one a run accumulated.
+
+    * an alias one person has resolves to them;
+    * an alias several people share (two Omars both called "Omar", two "esato"s)
+      resolves to the one whose own name it is, else to nobody (the note's own
+      context, or a new node, decides), rather than to whoever happened to come first;
+    * a person's display name is the one its latest document gave (latest wins, as in
+      the merged node the store exports).
+
+    >>> idx = PeopleIndex.from_alias_table([("omar", "person:omar-wong", "Person", "Omar Wong"),
+    ...                                     ("omar wong", "person:omar-wong", "Person", "Omar Wong"),
+    ...                                     ("omar", "person:omar-eriksen", "Person", "Omar Eriksen")])
+    >>> idx.lookup("Omar") is None
+    True
+    >>> idx.lookup("OMAR WONG")
+    ('person:omar-wong', 'Omar Wong')
+    """
+
+    people_by_alias: dict[str, set[str]] = field(default_factory=dict)
+    name_of: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_alias_table(cls, rows) -> "PeopleIndex":
         idx = cls()
-        for alias, nid, label, name in rows:
-            if label == "Person":
-                idx.by_alias.setdefault(normalize(alias), (nid, name))
+        idx.add_rows(rows)
         return idx
 
-    def lookup(self, alias: str) -> tuple[str, str] | None:
-        return self.by_alias.get(normalize(alias))
+    def add_rows(self, rows) -> None:
+        """Learn ``(alias, node id, label, name)`` rows (Person rows only); a later row's
+        name for a node replaces an earlier one."""
+        for alias, nid, label, name in rows:
+            if label != "Person":
+                continue
+            key = normalize(alias)
+            if key:
+                self.people_by_alias.setdefault(key, set()).add(nid)
+            self.name_of[nid] = name
 
     def add_graph(self, graph: DocumentGraph) -> None:
         """Learn the people a document just written names (its nicks included)."""
-        for n in graph.nodes:
-            if n.label == "Person":
-                for alias in (n.name, *n.aliases):
-                    self.by_alias.setdefault(normalize(alias), (n.id, n.name))
+        self.add_rows(person_alias_rows(graph))
+
+    def lookup(self, alias: str) -> tuple[str, str] | None:
+        """(node id, display name) of the one person ``alias`` names, or None."""
+        key = normalize(alias)
+        ids = self.people_by_alias.get(key)
+        if not ids:
+            return None
+        if len(ids) > 1:
+            ids = {nid for nid in ids if normalize(self.name_of[nid]) == key}
+            if len(ids) != 1:
+                return None
+        (nid,) = ids
+        return nid, self.name_of[nid]
 
 
 def nick_candidates(full_name: str) -> set[str]:

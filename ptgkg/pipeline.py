@@ -158,9 +158,11 @@ class Ingestor:
     """Ingest documents into a store: unchanged documents are skipped before any NLP,
     each changed or new document replaces its own facts in one transaction.
 
-    People are resolved against those the store knows and those this run has written
-    so far, in input order, so a run resumed after a kill builds the same graph as
-    one that was never interrupted."""
+    People are resolved against those the store knows, leaving out the old versions of
+    the documents this run replaces, and those this run has written so far, in input
+    order (:class:`PeopleIndex` answers the same from the store's rows as from the graphs
+    written). A run resumed after a kill therefore starts from what the interrupted run
+    had reached, and builds the same graph as one never interrupted."""
 
     def __init__(self, store: GraphStore, settings: Settings | None = None, workers: int | None = None,
                  shard: tuple[int, int] | None = None) -> None:
@@ -177,6 +179,7 @@ class Ingestor:
         summary = IngestSummary()
         note = progress or (lambda source, outcome: None)
         pending: list[Document] = []
+        replacing: set[str] = set()  # documents the store holds an older version of
         for item in read_inputs(inputs, self.settings, event):
             if isinstance(item, Rejected):
                 summary.rejected.append(item)
@@ -184,14 +187,18 @@ class Ingestor:
                 continue
             if self.shard and shard_of(item.id, self.shard[1]) != self.shard[0] - 1:
                 continue
-            if self.store.document_hash(item.id) == f"{item.hash[:48]}:{self.fingerprint}":
+            stored = self.store.document_hash(item.id)
+            if stored == f"{item.hash[:48]}:{self.fingerprint}":
                 summary.unchanged.append(item.source)
                 note(item.source, "unchanged")
                 continue
+            if stored:
+                replacing.add(item.id)
             pending.append(item)
         if not pending:
             return summary
-        people = PeopleIndex.from_alias_table(self.store.alias_table(["Person"]))
+        # one read per run: re-ingesting a whole store (a new pipeline version) stays linear
+        people = PeopleIndex.from_alias_table(self.store.alias_table_without(["Person"], replacing))
         if self.workers > 1 and len(pending) > 1:
             size = max(1, len(pending) // (self.workers * 4))
             chunks = [pending[i:i + size] for i in range(0, len(pending), size)]

@@ -419,3 +419,40 @@ def test_neo4j_credentials_from_secrets_are_used_and_never_shown(app, monkeypatc
     assert f"bolt://127.0.0.1:{port}" in shown  # the store from the secrets is the one used...
     assert "No graph to show yet" in shown  # ...it is down: one clear line
     assert "s3cret" not in shown
+
+
+def _recurring_by_pairs(decisions):
+    """The definition of a recurring item, pair by pair (the reference for the indexed version)."""
+    from ptgkg.dashboard.decision_log import UNSETTLED
+
+    items = [d for d in decisions if d.status in UNSETTLED]
+    out = {}
+    for d in items:
+        events = list(dict.fromkeys(d.events))
+        for other in items:
+            if other is d or not set(d.topics) & set(other.topics):
+                continue
+            if d.projects and other.projects and not set(d.projects) & set(other.projects):
+                continue
+            events.extend(e for e in other.events if e not in events)
+        if len(events) >= 2:
+            out[d.node.id] = events
+    return out
+
+
+def test_recurring_items_on_a_large_log_match_the_pairwise_definition():
+    import random
+
+    from ptgkg.dashboard.decision_log import recurring_items
+    from ptgkg.graph.model import Node
+    from ptgkg.graph.queries import DecisionView
+
+    rng = random.Random(7)
+    ptgs = [f"{c} PTG" for c in ("Queens", "Rocky", "Stein", "Train", "Ussuri", "Victoria")]
+    log = [DecisionView(node=Node(f"decision:{i}", "Decision", f"d{i}"), text=f"d{i}",
+                        status=rng.choice(["agreed", "action", "proposed", "open"]),
+                        events=rng.sample(ptgs, rng.choice([0, 1, 1, 2])),
+                        topics=rng.sample(["health checks", "upgrades", "quotas", "RBAC", "CI"], rng.choice([0, 1, 2])),
+                        projects=rng.sample(["Kolla", "TripleO", "Nova", "Ironic"], rng.choice([0, 1, 2])))
+           for i in range(400)]
+    assert recurring_items(log) == _recurring_by_pairs(log)

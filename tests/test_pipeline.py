@@ -50,3 +50,106 @@ def test_the_sample_notes_export_the_same_graph_from_every_store(store_factory, 
     assert Counter(n["label"] for n in got["nodes"]) == Counter(n["label"] for n in want["nodes"])
     assert Counter(e["type"] for e in got["edges"]) == Counter(e["type"] for e in want["edges"])
     assert json.dumps(got, sort_keys=True) == json.dumps(want, sort_keys=True)
+
+
+# Three small notes in the shape of real PTG recaps: two people share the first name
+# "Omar" and two share the nick "esato"; each is named in full (with the short form
+# beside it) in an early note, and only by the short form in a later one.
+_SHARED_NAME_NOTES = {
+    "01-nova.md": """---
+title: "Zed PTG summary: Nova"
+date: 2022-04-08
+author: Omar Wong
+---
+
+# Zed PTG summary: Nova
+
+## live migration
+
+Omar Wong (owong) volunteered to write the spec for live migration with vGPUs.
+Omar proposed to keep the old code path until the job is green for two weeks; nobody objected.
+Eva Sato (esato) asked who reviews the libvirt changes, and Eva will review them herself.
+""",
+    "02-cinder.md": """---
+title: "Zed PTG summary: Cinder"
+date: 2022-04-09
+author: Omar Eriksen
+---
+
+# Zed PTG summary: Cinder
+
+## volume attach
+
+Omar Eriksen (oeriksen) volunteered to fix volume attach for multipath devices.
+Omar proposed to backport the fix to Yoga; nobody objected.
+Ethan Sato (esato) walked through the NVMe-oF driver, and Ethan will post the first patch.
+""",
+    "03-neutron.md": """---
+title: "Zed PTG summary: Neutron"
+date: 2022-04-10
+author: Lara Ito
+---
+
+# Zed PTG summary: Neutron
+
+## OVN migration
+
+Lara Ito (lito) presented the OVN migration plan for the gate jobs.
+Omar proposed to run the migration job in the periodic pipeline first.
+esato wants the NVMe-oF job to run on OVN too.
+
+Action items
+- ACTION: esato to draft the periodic OVN job
+- ACTION: Omar to review the migration plan
+- ACTION: owong to help with the gate job
+""",
+}
+
+
+def test_a_resumed_run_resolves_shared_first_names_and_nicks_like_a_clean_one(tmp_path):
+    """People met by full name in notes committed before a kill are found again by first
+    name or nick in later notes exactly as in a run that was never interrupted, also when
+    two people share that first name or nick."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for name, text in _SHARED_NAME_NOTES.items():
+        (notes / name).write_text(text)
+    files = sorted(notes.iterdir())
+    with EmbeddedStore(tmp_path / "clean") as store:
+        Ingestor(store).run(files)
+    for k in (1, 2):
+        with EmbeddedStore(tmp_path / f"resumed-{k}") as store:
+            Ingestor(store).run(files[:k])
+            summary = Ingestor(store).run(files)
+        assert (len(summary.unchanged), len(summary.ingested)) == (k, len(files) - k)
+        assert _export(tmp_path / f"resumed-{k}") == _export(tmp_path / "clean"), f"resumed after {k}"
+    with EmbeddedStore(tmp_path / "clean") as store:
+        people = {n.name for n in store.export().nodes if n.label == "Person"}
+    assert {"Omar Wong", "Omar Eriksen", "Eva Sato", "Ethan Sato", "Lara Ito"} <= people
+
+
+def test_a_note_edited_since_the_last_run_resolves_later_notes_like_a_resumed_run(tmp_path):
+    """A rerun over an edited note forgets the names only its old version gave: the note
+    that no longer calls Omar Wong "Omar" leaves "Omar" to Omar Eriksen, in one run as in
+    a run killed right after the edited note was committed."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    nova, cinder = (notes / n for n in ("01-nova.md", "02-cinder.md"))
+    nova.write_text(_SHARED_NAME_NOTES["01-nova.md"])
+    cinder.write_text(_SHARED_NAME_NOTES["02-cinder.md"])
+    for name in ("one-run", "resumed"):
+        with EmbeddedStore(tmp_path / name) as store:
+            Ingestor(store).run([nova, cinder])
+    nova.write_text(_SHARED_NAME_NOTES["01-nova.md"].replace(
+        "Omar proposed to keep the old code path", "Omar Wong (owong) proposed to keep the old code path"))
+    (notes / "03-neutron.md").write_text(_SHARED_NAME_NOTES["03-neutron.md"])
+    with EmbeddedStore(tmp_path / "one-run") as store:
+        summary = Ingestor(store).run([notes])
+        assert summary.ingested == [str(nova), str(notes / "03-neutron.md")]
+        omar = next(e for e in store.export().edges
+                    if e.type == "ASSIGNED_TO" and "Omar to review" in e.evidence[0].quote)
+        assert omar.target == "person:omar-eriksen"
+    with EmbeddedStore(tmp_path / "resumed") as store:
+        Ingestor(store).run([nova])
+        Ingestor(store).run([notes])
+    assert _export(tmp_path / "resumed") == _export(tmp_path / "one-run")

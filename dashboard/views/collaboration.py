@@ -11,7 +11,7 @@ import streamlit as st
 from st_link_analysis import EdgeStyle, Event, NodeStyle, st_link_analysis
 
 from ptgkg.dashboard.common import (cached, entity_link, md_escape, one_line, param, require_store, set_param,
-                                    show_evidence)
+                                    settings, show_evidence, store_generation)
 from ptgkg.dashboard.network import analyse, community_palette, cytoscape_elements, filter_network, to_networkx
 
 
@@ -41,13 +41,25 @@ min_weight = f3.number_input("Min. link weight", min_value=1, max_value=50, valu
 chosen = [by_label[x] for x in picked]
 set_param("event", chosen[0] if len(chosen) == 1 else "")
 
-sub = filter_network(net, chosen or None, kinds or None, int(min_weight))
-graph = to_networkx(sub)
-analytics = analyse(graph)
+
+FOCUS_PARTNERS = 25  # links explained under a focused project
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def network_view(location: str, generation: str, events: tuple[str, ...], kinds: tuple[str, ...],
+                 min_weight: int, _net):
+    """The filtered network, its communities and centralities, and the drawing's elements,
+    computed once per graph version and filter (Louvain and betweenness are the slow part)."""
+    sub = filter_network(_net, list(events) or None, list(kinds) or None, min_weight)
+    analytics = analyse(to_networkx(sub))
+    return sub, analytics, cytoscape_elements(sub, analytics)
+
+
+sub, analytics, elements = network_view(settings().store, store_generation(), tuple(chosen), tuple(kinds),
+                                        int(min_weight), net)
 if not sub.pairs:
     st.info("No collaborations recorded" + (" for these filters." if picked or kinds or min_weight > 1 else " yet."))
 else:
-    elements = cytoscape_elements(sub, analytics)
     node_styles = [NodeStyle(f"community {i + 1}", color=community_palette(i), caption="name")
                    for i in range(len(analytics.communities))]
     node_styles.append(_DataStyle("node", {"width": "data(size)", "height": "data(size)", "font-size": 11}))
@@ -90,7 +102,10 @@ else:
                 str(node.props.get("kind") or ""), f"activity {sub.activity.get(rest, 0)}",
                 f"community {c + 1}" if c is not None else "",
                 f"betweenness {analytics.betweenness.get(rest, 0):.2f}"] if x)))
-            for pair in sub.pairs_of(rest):
+            its_pairs = sub.pairs_of(rest)
+            if len(its_pairs) > FOCUS_PARTNERS:
+                st.caption(f"The {FOCUS_PARTNERS} strongest of {len(its_pairs)} links; pick a link above for any other.")
+            for pair in its_pairs[:FOCUS_PARTNERS]:
                 other = sub.other(pair, rest)
                 st.markdown(f"**↔ {md_escape(other.name)}** on {md_escape(', '.join(pair.topics) or 'unnamed topics')}")
                 show_evidence(pair.evidence, limit=1, more=False)
@@ -112,11 +127,12 @@ else:
             show_evidence(pair.evidence or [v for d in pair.decisions for v in d.evidence], limit=4)
 
     st.subheader("Who bridges whom")
+    partners = sub.partner_counts()
     rows = [{"project": sub.projects[pid].name, "kind": str(sub.projects[pid].props.get("kind") or ""),
-             "community": analytics.community_of.get(pid, 0) + 1, "partners": graph.degree(pid),
+             "community": analytics.community_of.get(pid, 0) + 1, "partners": partners.get(pid, 0),
              "activity": sub.activity.get(pid, 0),
              "degree centrality": round(analytics.degree.get(pid, 0.0), 3),
-             "betweenness": round(analytics.betweenness.get(pid, 0.0), 3)} for pid in graph]
+             "betweenness": round(analytics.betweenness.get(pid, 0.0), 3)} for pid in sub.linked()]
     st.dataframe(pd.DataFrame(rows).sort_values(["betweenness", "partners"], ascending=False), hide_index=True)
     st.caption("Communities (Louvain, weighted): "
                + md_escape(" | ".join(", ".join(sub.projects[p].name for p in c[:8]) + (" …" if len(c) > 8 else "")

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Literal
 
-from ..model import Edge, GraphExport, Node, DocumentGraph
+from ..model import Edge, GraphExport, Node, DocumentGraph, normalize
 
 __all__ = ["GraphStore", "WriteResult", "StoreError", "PathResult", "Direction",
            "merge_props", "search_snippet", "canonical_json"]
@@ -172,6 +172,28 @@ class GraphStore(ABC):
         entry, whether another process changed it, instead of on every call, so the
         answer is read from one version. Nesting is allowed."""
         yield
+
+    def alias_table_without(self, labels: Iterable[str], documents: Iterable[str]) -> list[tuple[str, str, str, str]]:
+        """:meth:`alias_table` as if ``documents`` were not stored: what an ingest that is
+        about to replace them starts resolving from, so an interrupted and resumed run
+        resolves as one that never stopped. This default reads every document's own
+        contribution (once per run, and only when a run replaces documents)."""
+        skip = set(documents)
+        if not skip:
+            return self.alias_table(labels)
+        wanted = set(labels)
+        names: dict[str, str] = {}
+        labels_of: dict[str, str] = {}
+        forms: dict[str, set[str]] = {}
+        for graph in self.document_graphs():  # in ingest order: the latest name wins
+            if graph.doc_id in skip:
+                continue
+            for n in graph.nodes:
+                if n.label in wanted:
+                    names[n.id], labels_of[n.id] = n.name, n.label
+                    forms.setdefault(n.id, set()).update([n.name, *n.aliases])
+        return sorted({(key, nid, labels_of[nid], names[nid])
+                       for nid, texts in forms.items() for key in map(normalize, texts) if key})
 
     def generation(self) -> str:
         """Changes whenever the stored graph changes (for cache invalidation)."""

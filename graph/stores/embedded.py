@@ -742,6 +742,9 @@ class EmbeddedStore(GraphStore):
             yield DocumentGraph(doc_id, still[0], nodes, edges)
 
     def alias_table(self, labels: Iterable[str]) -> list[tuple[str, str, str, str]]:
+        return self.alias_table_without(labels, ())
+
+    def alias_table_without(self, labels: Iterable[str], documents: Iterable[str]) -> list[tuple[str, str, str, str]]:
         # straight from the support rows: an ingest needs the names, not the merged graph
         wanted = sorted(set(labels))
         if not wanted:
@@ -750,8 +753,9 @@ class EmbeddedStore(GraphStore):
         with self._lock, self._errors():
             found = self._connection().execute(
                 f"SELECT s.node_id, s.label, s.name, s.aliases FROM node_support s "
-                f"JOIN documents d ON d.id = s.doc_id WHERE s.label IN ({marks}) ORDER BY d.seq, s.ord",
-                wanted).fetchall()
+                f"JOIN documents d ON d.id = s.doc_id WHERE s.label IN ({marks}) "
+                f"AND s.doc_id NOT IN (SELECT value FROM json_each(?)) ORDER BY d.seq, s.ord",
+                [*wanted, json.dumps(sorted(set(documents)))]).fetchall()
         names: dict[str, str] = {}
         texts: dict[str, set[str]] = {}
         labels_of: dict[str, str] = {}
