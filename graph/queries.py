@@ -12,6 +12,12 @@ whose heading precedes it in that document (from the document's ``RECORDS``
 edges, whose evidence is the session heading line), the session's event, and
 a date.
 
+Answers stay small on a graph of many years of PTGs: long lists keep their best or
+newest entries (``LIST_LIMIT``, ``DECISION_LIMIT``, ``EVIDENCE_PER_ITEM`` quotes per
+item) and say how many there are in all (``totals``, ``mentions``). Each answer reads
+through ``edges_many`` with every id a step needs, inside one ``store.snapshot()``, and
+evidence context is cached per store and graph version (:func:`clear_caches`).
+
 Rankings favour what is current: an evidence item counts
 ``0.5 ** (age_in_years / 2)``, its age measured from the newest dated evidence
 in the same answer, so the people at the top are the ones to ask now.

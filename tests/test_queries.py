@@ -281,3 +281,60 @@ def test_path_search_neighbourhood_and_overview(kg):
     assert view.top_projects[0].node.name == "Kolla"
     assert view.counts["nodes"]["Decision"] == 4
     json.dumps(view.to_dict())
+
+
+def test_long_lists_keep_the_best_and_say_how_many(kg, monkeypatch):
+    """On a graph of many PTGs a profile shows the top of each list, with the totals."""
+    full = q.profile(kg, "Kolla")
+    alice_full = q.who_discussed(kg, "health checks").people
+    monkeypatch.setattr(q, "LIST_LIMIT", 2)
+    monkeypatch.setattr(q, "DECISION_LIMIT", 1)
+    monkeypatch.setattr(q, "EVIDENCE_PER_ITEM", 1)
+    q.clear_caches()
+    short = q.profile(kg, "Kolla")
+    assert names(short.people) == names(full.people)[:2]  # the same ranking, cut
+    assert short.totals["people"] == len(full.people) == 4
+    assert [d.node.name for d in short.decisions] == [d.node.name for d in full.decisions][:1]
+    assert short.totals["decisions"] == len(full.decisions) > 1
+    assert short.totals["topics"] == len(full.topics)
+    # one quote kept per person, the newest; the mention count is still all of them
+    people = q.who_discussed(kg, "health checks").people
+    alice = next(p for p in people if p.node.name == "Alice Old")
+    alice_before = next(p for p in alice_full if p.node.name == "Alice Old")
+    assert alice.mentions == alice_before.mentions == 3 and len(alice.evidence) == 1
+    assert alice.evidence[0] == alice_before.evidence[0]
+
+
+def test_edges_many_answers_like_edges_node_by_node(kg):
+    ids = ["project:kolla", "project:tripleo", "topic:container-health-checks", "person:nobody"]
+    for types, direction in [(None, "both"), (["DISCUSSED"], "in"), (["COLLABORATES_WITH", "INVOLVES"], "both"),
+                             (["PARTICIPATED_IN"], "out")]:
+        many = kg.edges_many(ids, types, direction)
+        assert list(many) == ids
+        for nid in ids:
+            assert [(e.key, e.evidence, e.props) for e in many[nid]] == \
+                   [(e.key, e.evidence, e.props) for e in kg.edges(nid, types, direction)]
+    assert kg.edges_many(["person:nobody"]) == {"person:nobody": []}
+
+
+def test_answers_follow_a_write_through_the_context_cache(kg):
+    """The evidence context is cached per graph version: a new note shows up at once."""
+    before = q.who_discussed(kg, "health checks")
+    b = DocBuilder("kolla-flamingo", "Kolla Flamingo PTG", date="2025-10-21")
+    hc = b.node("Topic", "container health checks")
+    dana = b.node("Person", "Dana Newest")
+    b.edge(dana, "DISCUSSED", hc, "Dana: health checks now run in parallel")
+    kg.write_document(b.build())
+    after = q.who_discussed(kg, "health checks")
+    assert "Dana Newest" not in names(before.people)
+    dana_inv = next(p for p in after.people if p.node.name == "Dana Newest")
+    assert dana_inv.evidence[0].date == "2025-10-21"
+    # a note rewritten with another date: the same quotes, now dated anew
+    alice = next(p for p in after.people if p.node.name == "Alice Old")
+    assert {v.date for v in alice.evidence} == {"2023-03-28"}
+    redated = bobcat_pad()
+    doc = next(n for n in redated.nodes if n.id == redated.doc_id)
+    doc.props["date"] = "2023-03-30"
+    kg.write_document(type(redated)(redated.doc_id, redated.content_hash + "-redated", redated.nodes, redated.edges))
+    alice = next(p for p in q.who_discussed(kg, "health checks").people if p.node.name == "Alice Old")
+    assert {v.date for v in alice.evidence} == {"2023-03-30"}
