@@ -569,7 +569,9 @@ def _score(r: _Reader, supports: dict[str, list[Evidence]], weights: _Weights | 
     pending = []
     for nid, evs in supports.items():
         items = _distinct(evs) if nid in nodes else []
-        if items:
+        if len(items) == 1:
+            pending.append((nid, items, [r.context(items[0])]))
+        elif items:
             contexts = [r.context(ev) for ev in items]
             order = sorted(range(len(items)), key=lambda i: (-contexts[i].day, items[i].doc, items[i].start))
             pending.append((nid, [items[i] for i in order], [contexts[i] for i in order]))
@@ -581,11 +583,8 @@ def _score(r: _Reader, supports: dict[str, list[Evidence]], weights: _Weights | 
             score = sum(weights(c.date) * factors.get(_ev_key(ev), 1.0) for ev, c in zip(items, contexts))
         else:
             score = sum(map(weights, (c.date for c in contexts)))
-        out.append(_Scored(Involvement(
-            node=nodes[nid], score=round(score, 4), mentions=len(items),
-            last_date=max(dated) if dated else None,
-            sessions=list(dict.fromkeys(c.session.name for c in contexts if c.session)),
-            events=list(dict.fromkeys(c.event_name for c in contexts if c.event_name))), items, contexts))
+        out.append(_Scored(Involvement(node=nodes[nid], score=round(score, 4), mentions=len(items),
+                                       last_date=max(dated) if dated else None), items, contexts))
     return out
 
 
@@ -596,7 +595,9 @@ def _by_score(s: _Scored) -> tuple:
 def _with_quotes(r: _Reader, scored: list[_Scored], limit: int | None = None) -> list[Involvement]:
     """The first ``limit`` involvements with their newest quotes (EVIDENCE_PER_ITEM)."""
     picked = scored[:limit] if limit else scored
-    for s in picked:
+    for s in picked:  # sessions and events too: only what is shown is worth the work
+        s.inv.sessions = list(dict.fromkeys(c.session.name for c in s.contexts if c.session))
+        s.inv.events = list(dict.fromkeys(c.event_name for c in s.contexts if c.event_name))
         s.inv.evidence = [r.view(ev) for ev in s.items[:EVIDENCE_PER_ITEM]]
     return [s.inv for s in picked]
 
@@ -674,12 +675,14 @@ def _session_involvements(r: _Reader, edges: Iterable[tuple[Node, Edge]],
     scored = _score(r, supports)
     events = r.events_of(s.inv.node for s in scored)
     for s in scored:
-        event = events[s.inv.node.id]
         s.inv.last_date = r.session_date(s.inv.node) or s.inv.last_date
-        if event is not None and event.name not in s.inv.events:
-            s.inv.events.insert(0, event.name)
     scored.sort(key=lambda s: (-_ordinal(s.inv.last_date), s.inv.node.name))
-    return _with_quotes(r, scored, limit), len(scored)
+    picked = _with_quotes(r, scored, limit)
+    for inv in picked:
+        event = events[inv.node.id]
+        if event is not None and event.name not in inv.events:
+            inv.events.insert(0, event.name)
+    return picked, len(scored)
 
 
 def _event_involvements(r: _Reader, sessions: Iterable[Node]) -> list[Involvement]:

@@ -23,6 +23,7 @@ Example
 """
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 from bisect import bisect_right
@@ -478,6 +479,10 @@ class EmbeddedStore(GraphStore):
         conn = self._connection()
         if self._g is not None and (self._pinned or self._read_gen(conn) == self._loaded_gen):
             return self._g
+        if self._g is not None:
+            # the previous graph was frozen (below): let the collector reclaim it again
+            self._g = None
+            gc.unfreeze()
         conn.execute("BEGIN")  # one snapshot for the generation and all rows
         try:
             gen = self._read_gen(conn)
@@ -502,6 +507,9 @@ class EmbeddedStore(GraphStore):
                 conn.execute("ROLLBACK")
             raise
         self._loaded_gen = gen
+        # millions of long-lived objects: keep them out of every garbage collection, which
+        # otherwise scans them again and again and doubles the time of a large answer
+        gc.freeze()
         return g
 
     def _put_node(self, node: Node) -> None:
