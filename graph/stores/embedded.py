@@ -682,7 +682,9 @@ class EmbeddedStore(GraphStore):
             # ranked once per graph version: the dashboard's overview asks on every page view
             ranked = self._memo.get(("top", label))
             if ranked is None:
-                ranked = [(self._node(g, nid), g.degree(nid)) for nid in g if self._node(g, nid).label == label]
+                succ, pred = g._succ, g._pred  # degree straight from the adjacency: 60k people
+                ranked = [(data["node"], sum(map(len, succ[nid].values())) + sum(map(len, pred[nid].values())))
+                          for nid, data in g._node.items() if data["node"].label == label]
                 ranked.sort(key=lambda x: (-x[1], x[0].name, x[0].id))
                 self._memo[("top", label)] = ranked
             return ranked[:limit]

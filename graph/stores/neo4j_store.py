@@ -31,6 +31,7 @@ import atexit
 import hashlib
 import json
 import logging
+import random
 import re
 import socket
 import threading
@@ -42,7 +43,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import neo4j
 from neo4j.exceptions import (AuthError, ClientError, ConfigurationError, DriverError, Neo4jError,
-                              ServiceUnavailable, SessionExpired)
+                              ServiceUnavailable, SessionExpired, TransientError)
 
 from .. import cypher
 from ..model import LABELS, REL_TYPES, DocumentGraph, Edge, Evidence, GraphExport, Node, normalize
@@ -57,6 +58,8 @@ _PROPERTY_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 #: stored by the store itself: a document's props may not overwrite them
 _RESERVED = {"id", "name", "aliases", "weight", "content_hash", "ev_doc", "ev_start", "ev_end", "ev_quote"}
 _EdgeKey = tuple[str, str, str]
+#: FalkorDB: how many times one document is re-read and re-written when other writers got in first
+_MAX_CONFLICTS = 60
 
 
 # The driver logs each retried transaction at WARNING; with no logging configured Python
@@ -96,6 +99,43 @@ def _close_drivers() -> None:
             if key not in _FALKORDB_DRIVERS:
                 driver.close()
         _DRIVERS.clear()
+
+
+_QUICKACK_INSTALLED = False
+
+
+def _ack_replies_promptly() -> None:
+    """Work around FalkorDB's Bolt replies stalling 40 ms (Linux clients).
+
+    FalkorDB (4.16) writes a reply bigger than ~4 KiB in pieces on a socket without
+    TCP_NODELAY: Nagle's algorithm holds the second piece until the first is
+    acknowledged, and Linux delays that ACK by ~40 ms in request/response traffic, so
+    every reply over 4 KiB took ~44 ms instead of under 1 ms (measured: a node with a
+    few documents' ``_doc_props`` is enough). Asking the kernel for an immediate ACK
+    (``TCP_QUICKACK``, not sticky, hence before each read) removes the stall. Installed
+    once per process when a FalkorDB server is detected, on the driver's socket class;
+    if that class is not where driver 5/6 keeps it, reads are just slower."""
+    global _QUICKACK_INSTALLED
+    quickack = getattr(socket, "TCP_QUICKACK", None)
+    if _QUICKACK_INSTALLED or quickack is None:
+        return
+    try:
+        from neo4j._sync.io._bolt._bolt_socket import BoltSocket
+    except ImportError:
+        return
+    original = getattr(BoltSocket, "recv_into", None)
+    if original is None:
+        return
+
+    def recv_into(self, buffer, nbytes):
+        try:
+            self._socket.setsockopt(socket.IPPROTO_TCP, quickack, 1)
+        except (OSError, AttributeError):
+            pass
+        return original(self, buffer, nbytes)
+
+    BoltSocket.recv_into = recv_into
+    _QUICKACK_INSTALLED = True
 
 
 def redact_uri(uri: str) -> str:
@@ -170,53 +210,89 @@ def _document_rows(graph: DocumentGraph) -> tuple[dict[str, dict], dict[_EdgeKey
     return nodes, edges
 
 
-def _node_from(label: str, node_id: str, doc_props: str) -> Node:
-    entries = sorted(json.loads(doc_props).values(), key=lambda e: e["seq"])
+def _merged_node(entries: Iterable[dict]) -> tuple[str, list[str], dict[str, Any]]:
+    """(name, aliases, props) of a node from its per-document entries (merge rule of :mod:`.base`)."""
+    ordered = sorted(entries, key=lambda e: e["seq"])
     aliases: list[str] = []
     props: dict[str, Any] = {}
-    for entry in entries:
+    for entry in ordered:
         aliases.extend(a for a in entry["aliases"] if a not in aliases)
         _merge_props(props, entry["props"])
-    return Node(node_id, label, entries[-1]["name"], aliases, props)
+    return ordered[-1]["name"], aliases, props
 
 
-def _edge_from(key: _EdgeKey, doc_props: str) -> Edge:
-    entries = sorted(json.loads(doc_props).values(), key=lambda e: e["seq"])
+def _node_from(label: str, node_id: str, doc_props: str) -> Node:
+    name, aliases, props = _merged_node(json.loads(doc_props).values())
+    return Node(node_id, label, name, aliases, props)
+
+
+def _edge_entries(doc_props: str | None, evidence: list | None) -> dict[str, dict]:
+    """A relationship's per-document entries ``{doc: {seq, props, evidence}}`` as stored:
+    each entry names its evidence by position in the ``ev_*`` lists (``evidence`` is
+    those four lists), so quotes are stored once; entries written before that carry
+    the items themselves."""
+    if not doc_props:
+        return {}
+    entries = json.loads(doc_props)
+    for entry in entries.values():
+        positions = entry.pop("ev", None)
+        if positions is not None:
+            docs, quotes, starts, ends = evidence
+            entry["evidence"] = [[docs[i], quotes[i], starts[i], ends[i]] if isinstance(i, int) else i
+                                 for i in positions]
+    return entries
+
+
+def _merged_edge(entries: dict[str, dict]) -> tuple[dict[str, Any], list[tuple]]:
+    """(props, evidence items) of a relationship: entries in ingest order, evidence deduplicated."""
     props: dict[str, Any] = {}
-    evidence: list[Evidence] = []
-    seen: set[tuple] = set()
-    for entry in entries:
+    evidence: dict[tuple, None] = {}
+    for entry in sorted(entries.values(), key=lambda e: e["seq"]):
         _merge_props(props, entry["props"])
-        for doc, quote, start, end in entry["evidence"]:
-            if (doc, quote, start, end) not in seen:
-                seen.add((doc, quote, start, end))
-                evidence.append(Evidence(doc, quote, start, end))
-    return Edge(key[0], key[2], key[1], evidence, props)
+        evidence.update(dict.fromkeys(map(tuple, entry["evidence"])))
+    return props, list(evidence)
+
+
+def _edge_from(key: _EdgeKey, doc_props: str, evidence: list | None) -> Edge:
+    props, items = _merged_edge(_edge_entries(doc_props, evidence))
+    return Edge(key[0], key[2], key[1], [Evidence(*item) for item in items], props)
 
 
 def _node_properties(node_id: str, entries: dict[str, dict]) -> dict[str, Any]:
     """The node's whole stored property map, from its per-document entries."""
-    node = _node_from("Person", node_id, _dumps(entries))  # label is not stored in the map
-    name_key = normalize(node.name)
-    alias_keys = sorted({normalize(a) for a in node.aliases} - {""})
-    p = _visible_props(node.props)
-    text = node.props.get("text")
-    p.update({"id": node_id, "name": node.name, "aliases": list(node.aliases),
+    name, aliases, props = _merged_node(entries.values())
+    name_key = normalize(name)
+    alias_keys = sorted({normalize(a) for a in aliases} - {""})
+    p = _visible_props(props)
+    text = props.get("text")
+    p.update({"id": node_id, "name": name, "aliases": aliases,
               "_keys": sorted({name_key, *alias_keys} - {""}), "_name_key": name_key,
-              "_alias_keys": alias_keys, "_docs": sorted(entries), "_doc_props": _dumps(entries)})
+              "_alias_keys": alias_keys, "_doc_props": _dumps(entries)})
     if isinstance(text, str) and text:
         p["_text_key"] = normalize(text)
     return p
 
 
-def _edge_properties(key: _EdgeKey, entries: dict[str, dict]) -> dict[str, Any]:
-    edge = _edge_from(key, _dumps(entries))
-    p = _visible_props(edge.props)
-    p.update({"weight": len(edge.evidence), "ev_doc": [e.doc for e in edge.evidence],
-              "ev_start": [e.start for e in edge.evidence], "ev_end": [e.end for e in edge.evidence],
-              "ev_quote": [e.quote for e in edge.evidence],
-              "_ev_key": [normalize(e.quote) for e in edge.evidence],
-              "_docs": sorted(entries), "_doc_props": _dumps(entries)})
+def _edge_properties(entries: dict[str, dict]) -> dict[str, Any]:
+    """The relationship's whole stored property map: merged props, the evidence lists,
+    normalized quotes for search, and the entries with evidence by position."""
+    props: dict[str, Any] = {}
+    position: dict[tuple, int] = {}
+    stored: dict[str, dict] = {}
+    for doc, entry in sorted(entries.items(), key=lambda kv: kv[1]["seq"]):
+        _merge_props(props, entry["props"])
+        # a quote with a NUL cannot be stored verbatim in a FalkorDB string: the entry keeps
+        # it whole (JSON escapes it); the ev_* lists still hold it, NUL dropped, for search
+        stored[doc] = {"seq": entry["seq"], "props": entry["props"],
+                       "ev": [list(item) if "\x00" in item[1] else position.setdefault(tuple(item), len(position))
+                              for item in entry["evidence"]]}
+        for item in entry["evidence"]:
+            position.setdefault(tuple(item), len(position))
+    items = list(position)
+    p = _visible_props(props)
+    p.update({"weight": len(items), "ev_doc": [e[0] for e in items], "ev_quote": [e[1] for e in items],
+              "ev_start": [e[2] for e in items], "ev_end": [e[3] for e in items],
+              "_ev_key": [normalize(e[1]) for e in items], "_doc_props": _dumps(stored)})
     return p
 
 
@@ -268,6 +344,7 @@ class Neo4jStore(GraphStore):
             self.dialect = self._detect_dialect()
             if self.dialect is cypher.FALKORDB:
                 _FALKORDB_DRIVERS.add(self._driver_key)
+                _ack_replies_promptly()
             if not read_only:
                 self._ensure_schema()
         except BaseException as exc:
@@ -312,10 +389,10 @@ class Neo4jStore(GraphStore):
         except (Neo4jError, DriverError, OSError) as exc:
             raise StoreError(self._message(exc)) from None
 
-    def _session(self, write: bool = False) -> neo4j.Session:
+    def _session(self, write: bool = False, force: bool = False) -> neo4j.Session:
         if self._driver is None:
             raise StoreError(f"Neo4j store {self.location} is closed")
-        mode = neo4j.WRITE_ACCESS if write and not self.read_only else neo4j.READ_ACCESS
+        mode = neo4j.WRITE_ACCESS if write and (force or not self.read_only) else neo4j.READ_ACCESS
         return self._driver.session(database=self.database, default_access_mode=mode,
                                     max_transaction_retry_time=self._retry_time,
                                     connection_acquisition_timeout=self._acquisition_timeout)
@@ -326,12 +403,35 @@ class Neo4jStore(GraphStore):
         return list(tx.run(query, params))
 
     def _read(self, query: str, params: dict | None = None) -> list[neo4j.Record]:
-        with self._errors(), self._session() as session:
-            return session.execute_read(self._run, self.dialect, query, params)
+        return self._read_with(self._run, self.dialect, query, params)
 
     def _read_with(self, work, *args):
-        with self._errors(), self._session() as session:
-            return session.execute_read(work, *args)
+        with self._errors():
+            if not self.dialect.transactional:
+                return self._autocommit(work, *args)
+            with self._session() as session:
+                return session.execute_read(work, *args)
+
+    def _autocommit(self, work, *args):
+        """``work(session, *args)`` with auto-committed statements, for FalkorDB: its
+        BEGIN/COMMIT are no-ops, and skipping them saves two of three messages per read
+        (0.23 vs 0.37 ms a statement here). Lost connections are retried for
+        ``retry_time`` like the driver's managed transactions; every write is guarded
+        by the generation counter, so a retry after a lost reply is harmless."""
+        deadline = time.monotonic() + self._retry_time
+        delay = 0.05
+        while True:
+            try:
+                # always WRITE access: FalkorDB answers auto-committed statements of a READ
+                # session from an empty graph (measured, 4.16); read-only handles are
+                # enforced here in the store (_refuse_if_read_only), as before
+                with self._session(write=True, force=True) as session:
+                    return work(session, *args)
+            except (ServiceUnavailable, SessionExpired, TransientError):
+                if time.monotonic() + delay > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(1.0, 2 * delay)
 
     def _preflight(self) -> None:
         """A bare Bolt handshake before the driver's first connection (plain-text URIs only).
@@ -375,10 +475,13 @@ class Neo4jStore(GraphStore):
             return cypher.FALKORDB
 
     def _ensure_schema(self) -> None:
-        existing: set[tuple[str, str]] = set()
-        if self.dialect is cypher.FALKORDB:
-            for rec in self._read(cypher.FALKORDB_INDEXES):
-                existing.update((rec["label"], p) for p in rec["properties"] or [])
+        """Key indexes (FalkorDB) or uniqueness constraints (Neo4j), and the meta node.
+
+        FalkorDB has no ``IF NOT EXISTS`` and answers a second ``CREATE INDEX`` with
+        ``Neo.DatabaseError.General.UnknownError``: two processes opening an empty
+        graph at once (``ptgkg ingest --shard 1/2`` and ``2/2``) both see no index and
+        one of them failed. An error on an index that exists by then is that race."""
+        existing = self._falkordb_indexes() if self.dialect is cypher.FALKORDB else set()
         for statement in self.dialect.schema_statements(existing):
             try:
                 with self._session(write=True) as session:
@@ -387,6 +490,18 @@ class Neo4jStore(GraphStore):
                 if "Forbidden" not in (exc.code or "") and "Unauthorized" not in (exc.code or ""):
                     raise
                 break  # no schema rights: queries still work, only slower
+            except Neo4jError:
+                if (self.dialect is not cypher.FALKORDB
+                        or statement in self.dialect.schema_statements(self._falkordb_indexes())):
+                    raise  # not the race: the index is still missing
+        with self._errors():
+            self._read_with(self._run, self.dialect, cypher.ENSURE_META, {"store_id": self._store_id})
+
+    def _falkordb_indexes(self) -> set[tuple[str, str]]:
+        existing: set[tuple[str, str]] = set()
+        for rec in self._read(cypher.FALKORDB_INDEXES):
+            existing.update((rec["label"], p) for p in rec["properties"] or [])
+        return existing
 
     def close(self) -> None:
         """Release this handle (the process-wide driver stays for other handles)."""
@@ -425,59 +540,81 @@ class Neo4jStore(GraphStore):
                     with self._session(write=True) as session:
                         return session.execute_write(self._replace_work, doc_id, content_hash,
                                                      fingerprint, nodes, edges)
-                for _ in range(20):  # FalkorDB: optimistic, retried when another writer got in first
-                    with self._session(write=True) as session:
-                        try:
-                            return session.execute_write(self._replace_work, doc_id, content_hash,
-                                                         fingerprint, nodes, edges)
-                        except _Conflict:
-                            time.sleep(0.05)
-                raise StoreError(f"Neo4j store {self.location}: too many concurrent writers, gave up")
+                # FalkorDB: optimistic; another writer got in between our read and our write
+                # (each write moves the generation), so read again. Someone's write lands in
+                # every round, and the jitter keeps two writers from colliding in lockstep.
+                for attempt in range(_MAX_CONFLICTS):
+                    try:
+                        return self._autocommit(self._replace_work, doc_id, content_hash, fingerprint,
+                                                nodes, edges)
+                    except _Conflict:
+                        time.sleep(random.uniform(0.0, min(0.5, 0.005 * 2 ** attempt)))
+                raise StoreError(f"Neo4j store {self.location}: {_MAX_CONFLICTS} attempts to write "
+                                 f"{doc_id} met concurrent writers; gave up")
         except _Unchanged:
             return WriteResult(unchanged=True)
+
+    def _read_state(self, run, doc_id: str | None, node_labels: dict[str, str],
+                    edge_keys: Iterable[_EdgeKey], labels: dict[str, str]):
+        """(node entries by id, edge entries by key, meta row or None) in one statement."""
+        node_groups: dict[str, list[str]] = {}
+        for nid, label in node_labels.items():
+            node_groups.setdefault(label, []).append(nid)
+        edge_groups: dict[tuple[str, str, str], list[dict]] = {}
+        for s, t, o in edge_keys:
+            edge_groups.setdefault((t, labels[s], labels[o]), []).append({"s": s, "t": o})
+        query, params = cypher.read_state(doc_id, node_groups, edge_groups)
+        node_state: dict[str, dict] = {}
+        edge_state: dict[_EdgeKey, dict] = {}
+        meta = None
+        for kind, key, doc_props, extra in (run(query, params) if query else []):
+            if kind == "node":
+                node_state[key] = json.loads(doc_props) if doc_props else {}
+            elif kind == "edge":
+                edge_state[tuple(key)] = _edge_entries(doc_props, extra)
+            else:
+                meta = (key, doc_props, extra)
+        return node_state, edge_state, meta
 
     def _replace_work(self, tx, doc_id, content_hash, fingerprint, nodes, edges) -> WriteResult:
         d = self.dialect
         run = lambda q, p=None: self._run(tx, d, q, p)  # noqa: E731
-        meta = run(cypher.LOCK_META if d.transactional else cypher.ENSURE_META, {"store_id": self._store_id})[0]
-        generation = meta["generation"]
-        seq = generation if d.transactional else generation + 1
-        stored = run(cypher.READ_DOCUMENT, {"doc": doc_id})
-        old = stored[0] if stored else None
-        if old is None and content_hash is None:
-            raise _Unchanged
-        if old is not None and old["content_hash"] == content_hash and old["rows_hash"] == fingerprint:
-            raise _Unchanged
-
-        # what the document contributed before, and what it contributes now
-        old_labels = dict(zip(old["node_ids"] or [], old["node_labels"] or [])) if old else {}
+        if d.transactional:  # Neo4j: the meta node's write lock serialises writers
+            generation = run(cypher.LOCK_META, {"store_id": self._store_id})[0]["generation"]
         new_labels = {nid: e["label"] for nid, e in nodes.items()}
-        labels = {**old_labels, **new_labels}
-        old_edges = set(zip(old["edge_src"] or [], old["edge_type"] or [], old["edge_tgt"] or [])) if old else set()
+        # the generation, what the document stored before, and the current state of what
+        # it names now: one round trip (and on FalkorDB one consistent snapshot)
+        node_state, edge_state, meta = self._read_state(run, doc_id, new_labels, edges, new_labels)
+        if meta is None:  # the meta node is gone (the graph was wiped since we opened it)
+            run(cypher.ENSURE_META, {"store_id": self._store_id})
+            node_state, edge_state, meta = self._read_state(run, doc_id, new_labels, edges, new_labels)
+        stored_generation, stored_hash, (exists, rows_hash, node_ids, node_labels, edge_src, edge_type,
+                                         edge_tgt, _) = meta
+        if not d.transactional:
+            generation = stored_generation
+        seq = generation if d.transactional else generation + 1
+        if not exists and content_hash is None:
+            raise _Unchanged
+        if exists and stored_hash == content_hash and rows_hash == fingerprint:
+            raise _Unchanged
 
-        # current state of every touched node and edge, by label / type (index lookups)
-        node_state: dict[str, dict] = {}
-        by_label: dict[str, list[str]] = {}
-        for nid, label in labels.items():
-            by_label.setdefault(label, []).append(nid)
-        for label, ids in by_label.items():
-            for rec in run(cypher.read_nodes(label), {"ids": ids}):
-                node_state[rec["id"]] = json.loads(rec["doc_props"]) if rec["doc_props"] else {}
-        edge_state: dict[_EdgeKey, dict] = {}
-        by_type: dict[tuple[str, str, str], list[dict]] = {}
-        for key in old_edges | set(edges):
-            s, t, o = key
-            by_type.setdefault((t, labels[s], labels[o]), []).append({"s": s, "t": o})
-        for (t, ls, lo), rows in by_type.items():
-            for rec in run(cypher.read_edges(t, ls, lo), {"rows": rows}):
-                edge_state[(rec["s"], t, rec["t"])] = json.loads(rec["doc_props"]) if rec["doc_props"] else {}
+        # what the document contributed before and no longer does: read too
+        old_labels = dict(zip(node_ids or [], node_labels or []))
+        labels = {**old_labels, **new_labels}
+        old_edges = set(zip(edge_src or [], edge_type or [], edge_tgt or []))
+        gone_nodes = {nid: label for nid, label in old_labels.items() if nid not in new_labels}
+        gone_edges = [key for key in old_edges if key not in edges]
+        if gone_nodes or gone_edges:
+            more_nodes, more_edges, _ = self._read_state(run, None, gone_nodes, gone_edges, labels)
+            node_state.update(more_nodes)
+            edge_state.update(more_edges)
 
         # new state, computed here (Cypher has no JSON): the document's entries replaced
         upserts: dict[str, list[dict]] = {}
         deletes: dict[str, list[dict]] = {}
         result = WriteResult()
         for nid, label in labels.items():
-            entries = dict(node_state.get(nid, {}))
+            entries = node_state.get(nid, {})
             entries.pop(doc_id, None)
             if nid in nodes:
                 e = nodes[nid]
@@ -497,15 +634,15 @@ class Neo4jStore(GraphStore):
                 result.nodes_removed += 1
         edge_upserts: dict[tuple[str, str, str], list[dict]] = {}
         edge_deletes: dict[tuple[str, str, str], list[dict]] = {}
-        for key in old_edges | set(edges):
+        for key in old_edges | edges.keys():
             s, t, o = key
             group = (t, labels[s], labels[o])
-            entries = dict(edge_state.get(key, {}))
+            entries = edge_state.get(key, {})
             entries.pop(doc_id, None)
             if key in edges:
                 entries[doc_id] = {"seq": seq, **edges[key]}
             if entries:
-                edge_upserts.setdefault(group, []).append({"s": s, "t": o, "p": _edge_properties(key, entries)})
+                edge_upserts.setdefault(group, []).append({"s": s, "t": o, "p": _edge_properties(entries)})
                 result.edges_added += key not in edge_state
             elif key in edge_state:
                 edge_deletes.setdefault(group, []).append({"s": s, "t": o})
@@ -563,8 +700,46 @@ class Neo4jStore(GraphStore):
             raise ValueError(f"direction must be out, in or both, not {direction!r}")
         wanted = None if types is None else [cypher.check_type(t) for t in types]
         rows = self._read(cypher.node_edges(_label_of(node_id), direction), {"id": node_id, "types": wanted})
-        found = [_edge_from((r["s"], r["t"], r["o"]), r["doc_props"]) for r in rows if r["doc_props"]]
+        found = [_edge_from((r["s"], r["t"], r["o"]), r["doc_props"], r["ev"]) for r in rows if r["doc_props"]]
         return sorted(found, key=lambda e: e.key)
+
+    #: ids per ``edges_many`` statement (FalkorDB splices long parameter lists into text)
+    EDGES_MANY_CHUNK = 500
+
+    def edges_many(self, node_ids: Iterable[str], types: Iterable[str] | None = None,
+                   direction: Direction = "both") -> dict[str, list[Edge]]:
+        """:meth:`edges` of many nodes in one read: one statement per label among the
+        ids (index lookups) and per :attr:`EDGES_MANY_CHUNK` ids, one round trip on
+        FalkorDB. A relationship between two of the nodes is decoded once."""
+        if direction not in ("out", "in", "both"):
+            raise ValueError(f"direction must be out, in or both, not {direction!r}")
+        wanted = None if types is None else [cypher.check_type(t) for t in sorted(set(types))]
+        ids = list(dict.fromkeys(node_ids))
+        out: dict[str, list[Edge]] = {nid: [] for nid in ids}
+        if not ids:
+            return out
+        groups: dict[str | None, list[str]] = {}
+        for nid in ids:
+            groups.setdefault(_label_of(nid), []).append(nid)
+        size = self.EDGES_MANY_CHUNK
+        statements = [(cypher.edges_many(label, direction), {"ids": group[i:i + size], "types": wanted})
+                      for label, group in groups.items() for i in range(0, len(group), size)]
+
+        def work(tx):
+            return [r for query, params in statements for r in self._run(tx, self.dialect, query, params)]
+
+        decoded: dict[_EdgeKey, Edge] = {}
+        for r in self._read_with(work):
+            if not r["doc_props"] or r["at"] not in out:
+                continue
+            key = (r["s"], r["t"], r["o"])
+            edge = decoded.get(key)
+            if edge is None:
+                edge = decoded[key] = _edge_from(key, r["doc_props"], r["ev"])
+            out[r["at"]].append(edge)
+        for edges in out.values():
+            edges.sort(key=lambda e: e.key)
+        return out
 
     def search(self, text: str, limit: int = 20) -> list[tuple[Node, str]]:
         query = normalize(text)
@@ -602,14 +777,71 @@ class Neo4jStore(GraphStore):
         # only RECORDS reaches a Document: leaving it out keeps paths off Documents
         types = list(REL_TYPES) if touches_document else cypher.relationship_types_except(["RECORDS"])
         query = self.dialect.shortest_path(by_id[source_id].label, by_id[target_id].label, max_hops)
-        rows = self._read(query, {"source": source_id, "target": target_id, "types": types})
-        if not rows or not rows[0]["ids"]:
-            return None
-        ids, rel_types = rows[0]["ids"], rows[0]["types"]
+        if query is None:
+            found = self._breadth_first(source_id, target_id, types, max_hops)
+            if found is None:
+                return None
+            ids, rel_types = found
+        else:
+            rows = self._read(query, {"source": source_id, "target": target_id, "types": types})
+            if not rows or not rows[0]["ids"]:
+                return None
+            ids, rel_types = rows[0]["ids"], rows[0]["types"]
         nodes = {n.id: n for n in self.get_nodes(ids)}
-        if any(nodes[i].label == "Document" for i in ids[1:-1]):
-            return None  # FalkorDB cannot filter nodes inside SPpaths; Neo4j already did
         return PathResult([nodes[i] for i in ids], list(rel_types))
+
+    def _breadth_first(self, source: str, target: str, types: list[str],
+                       max_hops: int) -> tuple[list[str], list[str]] | None:
+        """(ids, types) of a shortest undirected path that passes through no Document,
+        searched level by level from both ends (the smaller frontier first): one round
+        trip per level, ids only. Ties go to the smallest ids and types, so the answer is
+        stable."""
+        ends = {source, target}
+        reached = ({source: None}, {target: None})  # node -> (previous node, type) per side
+        frontiers = ([source], [target])
+        links: dict[tuple[str, str], str] = {}  # the smallest type between two nodes
+        depth = 0
+        while frontiers[0] and frontiers[1] and depth < max_hops:
+            side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
+            parents, others = reached[side], reached[1 - side]
+            nxt: dict[str, tuple[str, str]] = {}
+            for a, t, b, label in sorted(self._neighbour_rows(frontiers[side], types)):
+                if label == "Document" and b not in ends:
+                    continue  # paths do not go through documents
+                pair = (a, b) if a < b else (b, a)
+                links[pair] = min(t, links.get(pair, t))
+                if b not in parents and b not in nxt:
+                    nxt[b] = (a, t)
+            parents.update(nxt)
+            depth += 1
+            meeting = sorted(b for b in nxt if b in others)
+            if meeting:
+                middle = meeting[0]
+                half = [middle]
+                while reached[0][half[-1]] is not None:
+                    half.append(reached[0][half[-1]][0])
+                ids = half[::-1]
+                node = middle
+                while reached[1][node] is not None:
+                    node = reached[1][node][0]
+                    ids.append(node)
+                return ids, [links[(x, y) if x < y else (y, x)] for x, y in zip(ids, ids[1:])]
+            frontiers = (list(nxt), frontiers[1]) if side == 0 else (frontiers[0], list(nxt))
+        return None
+
+    def _neighbour_rows(self, ids: list[str], types: list[str]) -> list[tuple[str, str, str, str]]:
+        groups: dict[str | None, list[str]] = {}
+        for nid in ids:
+            groups.setdefault(_label_of(nid), []).append(nid)
+        size = self.EDGES_MANY_CHUNK
+        statements = [(cypher.neighbours(label), {"ids": group[i:i + size], "types": types})
+                      for label, group in groups.items() for i in range(0, len(group), size)]
+
+        def work(tx):
+            return [(r["a"], r["t"], r["b"], r["label"]) for query, params in statements
+                    for r in self._run(tx, self.dialect, query, params)]
+
+        return self._read_with(work)
 
     def counts(self) -> dict[str, dict[str, int]]:
         [row] = self._read(cypher.COUNTS)
@@ -631,7 +863,8 @@ class Neo4jStore(GraphStore):
         node_rows, edge_rows = self._read_with(work)
         nodes = [_node_from(r["labels"][0], r["id"], r["doc_props"]) for r in node_rows
                  if r["labels"] and r["labels"][0] in LABELS]
-        edges = [_edge_from((r["s"], r["t"], r["o"]), r["doc_props"]) for r in edge_rows if r["t"] in REL_TYPES]
+        edges = [_edge_from((r["s"], r["t"], r["o"]), r["doc_props"], r["ev"]) for r in edge_rows
+                 if r["t"] in REL_TYPES]
         return GraphExport(nodes, edges)
 
     def document_graphs(self) -> Iterator[DocumentGraph]:
@@ -648,23 +881,12 @@ class Neo4jStore(GraphStore):
             return None  # removed while we iterated
         d = stored[0]
         labels = dict(zip(d["node_ids"] or [], d["node_labels"] or []))
-        by_label: dict[str, list[str]] = {}
-        for nid, label in labels.items():
-            by_label.setdefault(label, []).append(nid)
-        entries: dict[str, dict] = {}
-        for label, ids in by_label.items():
-            for r in run(cypher.read_nodes(label), {"ids": ids}):
-                entries[r["id"]] = json.loads(r["doc_props"])[doc_id]
+        keys = list(zip(d["edge_src"] or [], d["edge_type"] or [], d["edge_tgt"] or []))
+        node_state, edge_state, _ = self._read_state(run, None, labels, keys, labels)
+        entries = {nid: e[doc_id] for nid, e in node_state.items() if doc_id in e}
         nodes = [Node(nid, labels[nid], entries[nid]["name"], entries[nid]["aliases"], entries[nid]["props"])
                  for nid in labels if nid in entries]
-        keys = list(zip(d["edge_src"] or [], d["edge_type"] or [], d["edge_tgt"] or []))
-        by_type: dict[tuple[str, str, str], list[dict]] = {}
-        for s, t, o in keys:
-            by_type.setdefault((t, labels[s], labels[o]), []).append({"s": s, "t": o})
-        edge_entries: dict[_EdgeKey, dict] = {}
-        for (t, ls, lo), rows in by_type.items():
-            for r in run(cypher.read_edges(t, ls, lo), {"rows": rows}):
-                edge_entries[(r["s"], t, r["t"])] = json.loads(r["doc_props"])[doc_id]
+        edge_entries = {key: e[doc_id] for key, e in edge_state.items() if doc_id in e}
         edges = [Edge(s, o, t, [Evidence(*ev) for ev in edge_entries[(s, t, o)]["evidence"]],
                       edge_entries[(s, t, o)]["props"]) for s, t, o in keys if (s, t, o) in edge_entries]
         return DocumentGraph(doc_id, d["content_hash"], nodes, edges)
