@@ -388,7 +388,17 @@ class _Reader:
         """Edges at each of ``ids`` that carry evidence (facts without evidence are never answers)."""
         kinds = None if types is None else tuple(sorted(types))
         ids = list(dict.fromkeys(ids))
-        missing = [i for i in ids if (i, kinds, direction) not in self._edges]
+        missing = []
+        for i in ids:
+            if (i, kinds, direction) in self._edges:
+                continue
+            every = self._edges.get((i, None, "both"))
+            if every is None:
+                missing.append(i)
+            else:  # a subset of edges already read: no second round trip to a remote store
+                self._edges[(i, kinds, direction)] = [
+                    e for e in every if (kinds is None or e.type in kinds)
+                    and (direction == "both" or (e.source if direction == "out" else e.target) == i)]
         if missing:
             found = self.store.edges_many(missing, kinds, direction)
             for i in missing:
@@ -723,6 +733,7 @@ def _document_involvements(r: _Reader, edges: Iterable[Edge], limit: int = 10) -
 # -- the questions ---------------------------------------------------------------
 
 def _topic_answer(r: _Reader, topic: Node, limit: int) -> TopicAnswer:
+    r.edges(topic.id)  # every edge at once; the steps below take their subsets from it
     people: dict[str, list[Evidence]] = defaultdict(list)
     projects: dict[str, list[Evidence]] = defaultdict(list)
     for other, edge in r.neighbours(topic.id, ["DISCUSSED"], "in"):
@@ -859,6 +870,7 @@ def decisions(store: GraphStore, project: str | None = None, topic: str | None =
 
 
 def _project_profile(r: _Reader, p: Node, prof: Profile) -> None:
+    r.edges(p.id)  # every edge at once; the steps below take their subsets from it
     sessions = r.neighbours(p.id, ["PARTICIPATED_IN"], "out")
     involved = [d for d, _ in r.neighbours(p.id, ["INVOLVES"], "in")]
     people: dict[str, list[Evidence]] = defaultdict(list)
@@ -911,6 +923,7 @@ def _project_profile(r: _Reader, p: Node, prof: Profile) -> None:
 
 
 def _person_profile(r: _Reader, person: Node, prof: Profile) -> None:
+    r.edges(person.id)  # every edge at once; the steps below take their subsets from it
     sessions = r.neighbours(person.id, ["PARTICIPATED_IN"], "out")
     projects: dict[str, list[Evidence]] = defaultdict(list)
     roles: dict[str, list[str]] = defaultdict(list)
