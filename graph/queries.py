@@ -32,6 +32,7 @@ True
 """
 from __future__ import annotations
 
+import heapq
 import threading
 import weakref
 from bisect import bisect_right
@@ -569,33 +570,69 @@ class _Scored:
     contexts: list[_Context]
 
 
+def _ranked_items(r: _Reader, evs: list[Evidence]) -> tuple[list[Evidence], list[_Context]]:
+    """Distinct evidence items newest first, with their contexts."""
+    items = _distinct(evs)
+    if len(items) <= 1:
+        return items, [r.context(ev) for ev in items]
+    contexts = [r.context(ev) for ev in items]
+    order = sorted(range(len(items)), key=lambda i: (-contexts[i].day, items[i].doc, items[i].start))
+    return [items[i] for i in order], [contexts[i] for i in order]
+
+
+def _scored(node: Node, items: list[Evidence], contexts: list[_Context], weights: _Weights,
+            factors: dict[tuple, float]) -> _Scored:
+    dated = [c.date for c in contexts if c.date]
+    if factors:
+        score = sum(weights(c.date) * factors.get(_ev_key(ev), 1.0) for ev, c in zip(items, contexts))
+    else:
+        score = sum(map(weights, (c.date for c in contexts)))
+    return _Scored(Involvement(node=node, score=round(score, 4), mentions=len(items),
+                               last_date=max(dated) if dated else None), items, contexts)
+
+
 def _score(r: _Reader, supports: dict[str, list[Evidence]], weights: _Weights | None = None,
            factors: dict[tuple, float] | None = None) -> list[_Scored]:
     """Score nodes by recency-weighted evidence. ``supports``: node id -> evidence about it;
     ``factors``: evidence key -> extra weight (default 1). Unsorted; no quotes attached."""
-    factors = factors or {}
     nodes = r.nodes(supports)
     r.prepare(ev for nid, evs in supports.items() if nid in nodes for ev in evs)
-    pending = []
-    for nid, evs in supports.items():
-        items = _distinct(evs) if nid in nodes else []
-        if len(items) == 1:
-            pending.append((nid, items, [r.context(items[0])]))
-        elif items:
-            contexts = [r.context(ev) for ev in items]
-            order = sorted(range(len(items)), key=lambda i: (-contexts[i].day, items[i].doc, items[i].start))
-            pending.append((nid, [items[i] for i in order], [contexts[i] for i in order]))
+    pending = [(nid, *_ranked_items(r, evs)) for nid, evs in supports.items() if nid in nodes]
+    pending = [p for p in pending if p[1]]
     weights = weights or _Weights(c.date for _, _, contexts in pending for c in contexts)
-    out = []
-    for nid, items, contexts in pending:
-        dated = [c.date for c in contexts if c.date]
-        if factors:
-            score = sum(weights(c.date) * factors.get(_ev_key(ev), 1.0) for ev, c in zip(items, contexts))
-        else:
-            score = sum(map(weights, (c.date for c in contexts)))
-        out.append(_Scored(Involvement(node=nodes[nid], score=round(score, 4), mentions=len(items),
-                                       last_date=max(dated) if dated else None), items, contexts))
-    return out
+    return [_scored(nodes[nid], items, contexts, weights, factors or {}) for nid, items, contexts in pending]
+
+
+def _top_scored(r: _Reader, supports: dict[str, list[Evidence]], limit: int, weights: _Weights | None = None,
+                factors: dict[tuple, float] | None = None) -> list[_Scored]:
+    """The ``limit`` best of :func:`_score`, best first, exactly as sorting them all would
+    give, while scoring only as many nodes as that needs: every weight and factor is at
+    most 1, so a node scores at most its number of evidence items, and once ``limit``
+    nodes score above the next node's count the rest cannot enter (a project with
+    thousands of people ranks the few dozen that matter)."""
+    evidence = [ev for evs in supports.values() for ev in evs]
+    r.prepare(evidence)
+    weights = weights or _Weights(r.context(ev).date for ev in evidence)
+    top: list[float] = []  # min-heap of the best ``limit`` scores so far
+    found = []
+    for nid in sorted(supports, key=lambda n: -len(supports[n])):
+        if len(top) >= limit and len(supports[nid]) < top[0]:
+            break
+        items, contexts = _ranked_items(r, supports[nid])
+        if not items:
+            continue
+        found.append((nid, items, contexts))
+        score = round(sum(weights(c.date) * (factors or {}).get(_ev_key(ev), 1.0)
+                          for ev, c in zip(items, contexts)), 4)
+        if len(top) < limit:
+            heapq.heappush(top, score)
+        elif score > top[0]:
+            heapq.heapreplace(top, score)
+    nodes = r.nodes(nid for nid, _, _ in found)
+    out = [_scored(nodes[nid], items, contexts, weights, factors or {})
+           for nid, items, contexts in found if nid in nodes]
+    out.sort(key=_by_score)
+    return out[:limit]
 
 
 def _by_score(s: _Scored) -> tuple:
@@ -615,7 +652,9 @@ def _with_quotes(r: _Reader, scored: list[_Scored], limit: int | None = None) ->
 def _involvements(r: _Reader, supports: dict[str, list[Evidence]], weights: _Weights | None = None,
                   limit: int | None = None, factors: dict[tuple, float] | None = None) -> list[Involvement]:
     """Nodes ranked by recency-weighted evidence, best first, with their newest quotes."""
-    return _with_quotes(r, sorted(_score(r, supports, weights, factors), key=_by_score), limit)
+    if limit:
+        return _with_quotes(r, _top_scored(r, supports, limit, weights, factors))
+    return _with_quotes(r, sorted(_score(r, supports, weights, factors), key=_by_score))
 
 
 @dataclass
@@ -755,8 +794,8 @@ def _topic_answer(r: _Reader, topic: Node, limit: int) -> TopicAnswer:
     for s in related_topics:
         s.inv.score = float(len(shared[s.inv.node.id]))
     related_topics.sort(key=lambda s: (-s.inv.score, s.inv.node.name))
-    people_ranked = sorted(_score(r, people, weights), key=_by_score)
-    projects_ranked = sorted(_score(r, projects, weights), key=_by_score)
+    people_ranked = _top_scored(r, people, limit, weights)
+    projects_ranked = _top_scored(r, projects, limit, weights)
     sessions, n_sessions = _session_involvements(r, covered, LIST_LIMIT)
     decided, n_decided = _decision_views(r, [d for d, _ in r.neighbours(topic.id, ["ABOUT"], "in")], DECISION_LIMIT)
     return TopicAnswer(
@@ -765,7 +804,7 @@ def _topic_answer(r: _Reader, topic: Node, limit: int) -> TopicAnswer:
         projects=_with_quotes(r, projects_ranked, limit),
         sessions=sessions, decisions=decided,
         related_topics=_with_quotes(r, related_topics, limit),
-        totals={"people": len(people_ranked), "projects": len(projects_ranked), "sessions": n_sessions,
+        totals={"people": len(people), "projects": len(projects), "sessions": n_sessions,
                 "decisions": n_decided, "related_topics": len(related)})
 
 
@@ -948,7 +987,7 @@ def _person_profile(r: _Reader, person: Node, prof: Profile) -> None:
     prof.topics = _involvements(r, topics, limit=LIST_LIMIT)
     prof.decisions, n_decisions = _decision_views(r, assigned, DECISION_LIMIT)
     # people met in the same sessions, on the topics those sessions covered
-    met = sorted(_score(r, peers), key=_by_score)[:LIST_LIMIT]
+    met = _top_scored(r, peers, LIST_LIMIT)
     met_sessions = {s.inv.node.id: list(dict.fromkeys(c.session.id for c in s.contexts if c.session)) for s in met}
     covered = r.neighbours_many([sid for ids in met_sessions.values() for sid in ids], ["COVERED"], "out")
     prof.collaborators = []

@@ -338,3 +338,35 @@ def test_answers_follow_a_write_through_the_context_cache(kg):
     kg.write_document(type(redated)(redated.doc_id, redated.content_hash + "-redated", redated.nodes, redated.edges))
     alice = next(p for p in q.who_discussed(kg, "health checks").people if p.node.name == "Alice Old")
     assert {v.date for v in alice.evidence} == {"2023-03-30"}
+
+
+@pytest.mark.parametrize("dated", ["over six years", "all on one day"])
+def test_a_project_with_many_people_ranks_its_top_exactly_as_the_full_ranking(store, monkeypatch, dated):
+    """Only the best are scored in full; the cut must not change who is on top (on one
+    day every weight is 1, so scores tie with the evidence counts the cut relies on)."""
+    import random
+
+    rng = random.Random(11)
+    people = [f"Person {i:03d}" for i in range(120)]
+    for d in range(24):
+        year, month = (2019 + d // 4, 1 + 3 * (d % 4)) if dated == "over six years" else (2024, 4)
+        b = DocBuilder(f"nova-{d}", f"Nova notes {d}", date=f"{year}-{month:02d}-15")
+        nova = b.node("Project", "Nova", kind="team")
+        session = b.node("Session", f"Nova: session {d}", key=f"nova-s{d}", date=f"{year}-{month:02d}-15")
+        b.edge(b.doc_id, "RECORDS", session, f"Session {d}")
+        b.edge(nova, "PARTICIPATED_IN", session, f"Nova session {d}")
+        for name in rng.sample(people, rng.randint(3, 30)):
+            pid = b.node("Person", name)
+            quotes = [f"{name} spoke ({k}) in session {d}" for k in range(rng.randint(1, 3))]
+            b.edge(pid, "PARTICIPATED_IN", session, *quotes)
+            if rng.random() < 0.2:
+                b.edge(pid, "MEMBER_OF", nova, f"{name} is a Nova core", role="core")
+        store.write_document(b.build())
+    monkeypatch.setattr(q, "LIST_LIMIT", 1000)
+    everyone = q.profile(store, "Nova").people
+    monkeypatch.setattr(q, "LIST_LIMIT", 7)
+    q.clear_caches()
+    top = q.profile(store, "Nova")
+    assert len(everyone) > 100 and top.totals["people"] == len(everyone)
+    assert [(p.node.name, p.score, p.mentions) for p in top.people] == \
+           [(p.node.name, p.score, p.mentions) for p in everyone[:7]]
