@@ -18,12 +18,12 @@ import re
 import unicodedata
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 __all__ = [
     "LABELS", "REL_TYPES", "SCHEMA", "DECISION_STATUSES", "PROJECT_KINDS",
     "Evidence", "Node", "Edge", "DocumentGraph", "GraphExport",
-    "normalize", "slug", "node_id",
+    "normalize", "normalize_many", "slug", "node_id",
 ]
 
 LABELS = ("Person", "Project", "Topic", "Decision", "Session", "Event", "Document")
@@ -59,6 +59,26 @@ def normalize(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return re.sub(r"\s+", " ", stripped.casefold()).strip()
+
+
+def normalize_many(texts: Sequence[str]) -> list[str]:
+    """``[normalize(t) for t in texts]`` for a million quotes at once: the ASCII ones are
+    folded together, in one pass of C code over their joined text.
+
+    >>> normalize_many(["  Kolla  and TripleO ", "C\u00e9dric", ""])
+    ['kolla and tripleo', 'cedric', '']
+    """
+    out: list[str | None] = [None] * len(texts)
+    plain = [i for i, t in enumerate(texts) if t.isascii() and "\x00" not in t]
+    if plain:
+        joined = " ".join("\x00".join([texts[i] for i in plain]).lower().split())  # NUL is no whitespace
+        folded = joined.replace(" \x00", "\x00").replace("\x00 ", "\x00").split("\x00")
+        for i, f in zip(plain, folded):
+            out[i] = f.strip(" ")
+    for i, t in enumerate(texts):
+        if out[i] is None:
+            out[i] = normalize(t)
+    return out  # type: ignore[return-value]
 
 
 def slug(text: str) -> str:

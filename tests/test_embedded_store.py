@@ -244,3 +244,16 @@ def test_open_store_picks_the_store_from_the_location(tmp_path, monkeypatch):
         assert (tmp_path / ".ptgkg" / STORE_FILE).is_file() and isinstance(store, EmbeddedStore)
     with pytest.raises(StoreError, match="unsupported store URI"):
         open_store("http://example.org/graph")
+
+
+def test_normalize_many_folds_like_normalize_one_by_one():
+    """The search index folds a million quotes at once; each must match as it would alone."""
+    import random
+
+    from ptgkg.graph.model import normalize, normalize_many
+
+    rng = random.Random(5)
+    alphabet = " \t\n\r\x0b\x0c\x1c\x1f\x00aZ-é.Ç"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(20000)]
+    texts += ["  Kolla  and TripleO ", "Cédric Jeanneret", "", " ", "\x00"]
+    assert normalize_many(texts) == [normalize(t) for t in texts]

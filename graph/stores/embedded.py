@@ -37,7 +37,7 @@ from typing import Any, Iterable, Iterator
 
 import networkx as nx
 
-from ..model import LABELS, REL_TYPES, DocumentGraph, Edge, Evidence, GraphExport, Node, normalize
+from ..model import LABELS, REL_TYPES, DocumentGraph, Edge, Evidence, GraphExport, Node, normalize, normalize_many
 from .base import Direction, GraphStore, PathResult, StoreError, WriteResult
 # the merge rule and snippets are the contract's, shared by every store
 from .base import canonical_json as _dumps, merge_props as _merge_props, search_snippet as _snippet
@@ -175,13 +175,14 @@ class _SearchSegment:
         self.text = ""
         self.starts: list[int] = []
 
-    def add(self, original: str, ids: tuple[str, ...]) -> None:
-        folded = normalize(original)
-        if folded and (folded, ids) not in self._seen:  # one quote often supports several edges
-            self._seen.add((folded, ids))
-            self.originals.append(original)
-            self.ids.append(ids)
-            self._parts.append(folded)
+    def extend(self, originals: list[str], ids: list[tuple[str, ...]]) -> None:
+        seen, keep_original, keep_ids, keep_folded = self._seen, self.originals.append, self.ids.append, self._parts.append
+        for original, folded, where in zip(originals, normalize_many(originals), ids):
+            if folded and (folded, where) not in seen:  # one quote often supports several edges
+                seen.add((folded, where))
+                keep_original(original)
+                keep_ids(where)
+                keep_folded(folded)
 
     def seal(self) -> None:
         at, starts = 0, []
@@ -625,16 +626,20 @@ class EmbeddedStore(GraphStore):
         """One segment per rank: names, aliases, decision texts, evidence quotes."""
         segments = [_SearchSegment() for _ in range(4)]
         documents = set()
+        texts: list[tuple[list[str], list[tuple[str, ...]]]] = [([], []) for _ in range(3)]
         for nid, data in g.nodes(data=True):
             node: Node = data["node"]
             if node.label == "Document":
                 documents.add(nid)
-            segments[0].add(node.name, (nid,))
-            for alias in node.aliases:
-                segments[1].add(alias, (nid,))
+            found = [(0, node.name)] + [(1, alias) for alias in node.aliases]
             text = node.props.get("text")
             if isinstance(text, str) and text:
-                segments[2].add(text, (nid,))
+                found.append((2, text))
+            for rank, string in found:
+                texts[rank][0].append(string)
+                texts[rank][1].append((nid,))
+        for segment, (strings, where) in zip(segments, texts):
+            segment.extend(strings, where)
         # quotes straight from the support rows, unpacked by SQLite's JSON functions: merging
         # every edge in Python first would cost more than the whole search
         quotes, ends_of = segments[3], {}
@@ -642,6 +647,7 @@ class EmbeddedStore(GraphStore):
             "SELECT es.source, es.target, json_extract(q.value, '$[1]') FROM edge_support es, "
             "json_each(es.evidence) q ORDER BY es.doc_id, es.source, es.type, es.target, q.key")
         nodes = g._node  # the node dict itself: this loop runs once per quote
+        texts, where = [], []
         for s, t, quote in rows:
             ends = ends_of.get((s, t))
             if ends is None:
@@ -649,7 +655,9 @@ class EmbeddedStore(GraphStore):
                     continue  # written by another process since this handle loaded the graph
                 ends = ends_of[(s, t)] = tuple(n for n in (s, t) if n not in documents) or (s,)
             if isinstance(quote, str):
-                quotes.add(quote, ends)
+                texts.append(quote)
+                where.append(ends)
+        quotes.extend(texts, where)
         for segment in segments:
             segment.seal()
         return segments
