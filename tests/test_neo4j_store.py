@@ -365,3 +365,72 @@ def test_edges_many_equals_edges_node_by_node(falkordb_store_factory):
     assert len(loops) == 1 and loops[0].evidence[0].quote.startswith("Kolla reviews")
     assert any(len(e.evidence) == 2 for e in store.edges_many(["project:tripleo"])["project:tripleo"])
     assert store.edges_many([]) == {}
+
+
+# -- busy nodes and relationships (FalkorDB sends no reply record over 64 KiB) -----------------
+def busy_doc(i: int, long_quote: str | None = None) -> DocumentGraph:
+    """Recap ``i`` of the same Kolla-TripleO collaboration: a 700-character sentence quoted
+    as evidence, and a 700-character mission statement for Kolla in this document's own words."""
+    b = DocBuilder(f"busy-recap-{i:03d}", f"Kolla/TripleO recap {i}", date=f"2024-04-{1 + i % 28:02d}")
+    mission = (f"Recap {i}: Kolla — containers for OpenStack, as Cédric's team puts it, 'production-ready' "
+               f"and \\ careful; ").ljust(700, "x")
+    kolla = b.node("Project", "Kolla", aliases=["kolla", f"kolla-r{i}"], kind="team", mission=mission)
+    tripleo = b.node("Project", "TripleO", kind="team")
+    sentence = (f"In recap {i}, Kolla and TripleO agreed to share the container health check script "
+                "— Cédric said 'let's keep one copy' ✓ — ").ljust(700, "." if i % 2 else "…")
+    quotes = [sentence] + ([long_quote] if long_quote else [])
+    b.edge(kolla, "COLLABORATES_WITH", tripleo, *quotes, topics=["container health checks", f"recap {i}"])
+    person = b.node("Person", f"Attendee {i}", aliases=[f"att{i}"])
+    b.edge(person, "MEMBER_OF", kolla, f"att{i} joined the Kolla core team", role="core")
+    return b.build()
+
+
+def test_busy_node_and_edge_larger_than_a_reply_record_read_back_whole(falkordb_store_factory, tmp_path):
+    store = falkordb_store_factory()
+    # one quote alone over 64 KiB in UTF-8 (3 bytes a check mark): read back in substrings
+    long_quote = "Kolla ✓ TripleO " + "✓" * 24000 + " end of the long quote"
+    graphs = [busy_doc(i, long_quote if i == 7 else None) for i in range(120)]
+    ref = EmbeddedStore(tmp_path / "ref")
+    for g in graphs:
+        assert store.write_document(g) == ref.write_document(g)
+    # rewrite one document and remove another: the writes read the busy state first
+    graphs[3] = busy_doc(3, "a second quote for recap 3")
+    assert store.write_document(graphs[3]) == ref.write_document(graphs[3])
+    assert store.remove_document(graphs[5].doc_id) == ref.remove_document(graphs[5].doc_id)
+    kept = [g for i, g in enumerate(graphs) if i != 5]
+
+    kolla, tripleo = "project:kolla", "project:tripleo"
+    with store._session(write=True, force=True) as session:
+        [sizes] = list(session.run(
+            "MATCH (k:Project {id: $k})-[r:COLLABORATES_WITH]->() "
+            "RETURN size(k._doc_props) AS node, size(r._doc_props) + reduce(n = 0, q IN r.ev_quote | n + size(q)) AS edge",
+            {"k": kolla}))
+    assert sizes["node"] > 65536 and sizes["edge"] > 65536  # each over FalkorDB's record limit
+
+    expected = [g.edges[0].evidence for g in kept]
+    [edge] = [e for e in store.edges(kolla) if e.type == "COLLABORATES_WITH"]
+    assert len(edge.evidence) == len(kept) + 2  # recaps 3 and 7 quote twice
+    assert {ev.quote for ev in edge.evidence} >= {ev.quote for evs in expected for ev in evs}
+    assert long_quote in [ev.quote for ev in edge.evidence]
+    assert store.edges(kolla) == ref.edges(kolla)
+    assert store.edges_many([kolla, tripleo, "person:attendee-9"]) == \
+        ref.edges_many([kolla, tripleo, "person:attendee-9"])
+    assert store.get_nodes([kolla, tripleo]) == ref.get_nodes([kolla, tripleo])
+    assert store.find_nodes("Kolla") == ref.find_nodes("Kolla")
+    assert store.find_nodes("kolla-r119") == ref.find_nodes("kolla-r119")
+    assert store.top_nodes("Project", 2) == ref.top_nodes("Project", 2)
+    assert store.search("kolla") == ref.search("kolla")
+    assert [n.id for n, _ in store.search("let's keep one copy")] == [kolla, tripleo]
+    assert store.alias_table(["Project"]) == ref.alias_table(["Project"])
+    assert len(store.get_nodes([kolla])[0].aliases) == len(kept) + 1
+    assert store.export().to_json_dict() == ref.export().to_json_dict()
+    assert store.counts() == ref.counts()
+    stored = {g.doc_id: g for g in store.document_graphs()}
+    assert list(stored) == [g.doc_id for g in ref.document_graphs()]
+    assert stored[graphs[7].doc_id].edges[0].evidence == graphs[7].edges[0].evidence
+    assert stored[graphs[7].doc_id].nodes == ref_nodes(ref, graphs[7].doc_id)
+    ref.close()
+
+
+def ref_nodes(ref: EmbeddedStore, doc_id: str):
+    return next(g for g in ref.document_graphs() if g.doc_id == doc_id).nodes

@@ -58,6 +58,7 @@ _PROPERTY_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 #: stored by the store itself: a document's props may not overwrite them
 _RESERVED = {"id", "name", "aliases", "weight", "content_hash", "ev_doc", "ev_start", "ev_end", "ev_quote"}
 _EdgeKey = tuple[str, str, str]
+_BYTES_NODE_FIELDS = cypher.NODE_READ_FIELDS + cypher.DOCUMENT_FIELDS
 #: FalkorDB: how many times one document is re-read and re-written when other writers got in first
 _MAX_CONFLICTS = 60
 
@@ -180,6 +181,12 @@ def _visible_props(props: dict[str, Any]) -> dict[str, Any]:
             if v is not None and _PROPERTY_KEY.match(k) and k not in _RESERVED}
 
 
+
+
+#: node columns of reads and the stored fields they hold (what a ``big`` row fetches)
+_NODE_COLUMN_FIELDS = (("doc_props", "_doc_props"), ("name", "name"), ("aliases", "aliases"), ("text", "text"))
+#: the columns of the read_document statement holding a Document's bookkeeping lists
+_DOCUMENT_COLUMNS = tuple(f[1:] for f in cypher.DOCUMENT_FIELDS)
 
 
 class _Unchanged(Exception):
@@ -405,6 +412,79 @@ class Neo4jStore(GraphStore):
     def _read(self, query: str, params: dict | None = None) -> list[neo4j.Record]:
         return self._read_with(self._run, self.dialect, query, params)
 
+    def _rows(self, tx, query: str, params: dict | None = None) -> list[dict[str, Any]]:
+        """The rows of a read as dicts, with the large fields of ``big`` rows (FalkorDB:
+        too large for one reply record) fetched in pieces: node rows (``labels`` or
+        ``label``, ``id``) get ``doc_props``/``name``/``aliases``/``text``, relationship
+        rows (``s``, ``t``, ``o``, ``big`` = the ends' labels) ``doc_props`` and ``ev``."""
+        rows = [dict(r.items()) for r in self._run(tx, self.dialect, query, params)]
+        big_nodes: dict[tuple[str, str], tuple[str, ...]] = {}
+        big_edges: list[tuple[_EdgeKey, str, str]] = []
+        for row in rows:
+            if row.get("big") is None:
+                continue
+            if "ev" in row:
+                big_edges.append(((row["s"], row["t"], row["o"]), *row["big"]))
+            else:
+                label = row["labels"][0] if "labels" in row else row["label"]
+                big_nodes[(label, row["id"])] = tuple(f for c, f in _NODE_COLUMN_FIELDS if c in row)
+        if big_nodes or big_edges:
+            fetched = self._fetch_large(lambda q, p: self._run(tx, self.dialect, q, p), big_nodes, big_edges)
+            kept = []
+            for row in rows:
+                if row.get("big") is not None:
+                    got = fetched.get((row["s"], row["t"], row["o"]) if "ev" in row else (row["id"],))
+                    if not got:
+                        continue  # removed by another writer in between
+                    if "ev" in row:
+                        row["doc_props"] = got.get("_doc_props")
+                        row["ev"] = [got.get(f) for f in cypher.EDGE_READ_FIELDS[1:]]
+                    for column, field in _NODE_COLUMN_FIELDS if "ev" not in row else ():
+                        if column in row:
+                            row[column] = got.get(field)
+                kept.append(row)
+            rows = kept
+        return rows
+
+    @staticmethod
+    def _fetch_large(run, nodes: dict[tuple[str, str], tuple[str, ...]],
+                     edges: Iterable[tuple[_EdgeKey, str, str]]) -> dict[tuple, dict[str, Any]]:
+        """FalkorDB: the large fields of some nodes ((label, id) -> fields) and relationships
+        ((key, source label, target label)), in pieces, one statement. Returns ``(id,)``
+        or ``(s, t, o)`` -> {field: value}; a field that is not stored is missing."""
+        node_groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+        for (label, nid), fields in nodes.items():
+            node_groups.setdefault((label, fields), []).append(nid)
+        edge_groups: dict[tuple[str, str, str], list[dict]] = {}
+        for (s, t, o), source, target in edges:
+            rows = edge_groups.setdefault((t, source, target), [])
+            if {"s": s, "t": o} not in rows:
+                rows.append({"s": s, "t": o})
+        query = cypher.pieces(list(node_groups), list(edge_groups))
+        params = {f"n{i}": ids for i, ids in enumerate(node_groups.values())}
+        params.update({f"e{i}": rows for i, rows in enumerate(edge_groups.values())})
+        parts: dict[tuple, dict[str, list]] = {}
+        for key, field, at, piece in run(query, params):
+            parts.setdefault(tuple(key), {}).setdefault(field, []).append((at, piece))
+        out: dict[tuple, dict[str, Any]] = {}
+        for key, fields in parts.items():
+            values = out[key] = {}
+            for field, got in fields.items():
+                got.sort(key=lambda x: x[0])
+                if cypher.FIELD_KINDS[field] == "str":
+                    values[field] = "".join(piece for _, piece in got)
+                    continue
+                items: list = []
+                for (_, offset), piece in got:
+                    if offset < 0:  # a slice of the list
+                        items.extend(piece)
+                    elif offset == 0:  # the start of a long element
+                        items.append(piece)
+                    else:
+                        items[-1] += piece
+                values[field] = items
+        return out
+
     def _read_with(self, work, *args):
         with self._errors():
             if not self.dialect.transactional:
@@ -512,7 +592,7 @@ class Neo4jStore(GraphStore):
 
     # -- writing -----------------------------------------------------------------
     def document_hash(self, doc_id: str) -> str | None:
-        rows = self._read(cypher.READ_DOCUMENT, {"doc": doc_id})
+        rows = self._read(cypher.read_document(self.dialect), {"doc": doc_id})
         return rows[0]["content_hash"] if rows else None
 
     def write_document(self, graph: DocumentGraph) -> WriteResult:
@@ -563,11 +643,31 @@ class Neo4jStore(GraphStore):
         edge_groups: dict[tuple[str, str, str], list[dict]] = {}
         for s, t, o in edge_keys:
             edge_groups.setdefault((t, labels[s], labels[o]), []).append({"s": s, "t": o})
-        query, params = cypher.read_state(doc_id, node_groups, edge_groups)
+        query, params = cypher.read_state(doc_id, node_groups, edge_groups, self.dialect)
+        rows = [list(r.values()) for r in run(query, params)] if query else []
+        big_nodes = {("Document", doc_id) if kind == "meta" else (node_labels[key], key):
+                     cypher.DOCUMENT_FIELDS if kind == "meta" else ("_doc_props",)
+                     for kind, key, _, _, big in rows if big is not None and kind != "edge"}
+        big_edges = [(tuple(key), labels[key[0]], labels[key[2]])
+                     for kind, key, _, _, big in rows if big is not None and kind == "edge"]
+        if big_nodes or big_edges:  # FalkorDB: fields too large for one reply record
+            fetched = self._fetch_large(run, big_nodes, big_edges)
+            for row in rows:
+                kind, key, _, extra, big = row
+                if big is None:
+                    continue
+                if kind == "edge":
+                    got = fetched.get(tuple(key), {})
+                    row[2], row[3] = got.get("_doc_props"), [got.get(f) for f in cypher.EDGE_READ_FIELDS[1:]]
+                elif kind == "node":
+                    row[2] = fetched.get((key,), {}).get("_doc_props")
+                else:
+                    got = fetched.get((doc_id,), {})
+                    row[3] = [*extra[:2], *(got.get(f) for f in cypher.DOCUMENT_FIELDS), extra[-1]]
         node_state: dict[str, dict] = {}
         edge_state: dict[_EdgeKey, dict] = {}
         meta = None
-        for kind, key, doc_props, extra in (run(query, params) if query else []):
+        for kind, key, doc_props, extra, _ in rows:
             if kind == "node":
                 node_state[key] = json.loads(doc_props) if doc_props else {}
             elif kind == "edge":
@@ -627,6 +727,8 @@ class Neo4jStore(GraphStore):
                                   "_node_ids": list(nodes), "_node_labels": [new_labels[n] for n in nodes],
                                   "_edge_src": [k[0] for k in edges], "_edge_type": [k[1] for k in edges],
                                   "_edge_tgt": [k[2] for k in edges]})
+                if d.record_bytes:  # FalkorDB: reads return these fields whole only if they fit
+                    props["_bytes"] = cypher.stored_bytes(props, _BYTES_NODE_FIELDS)
                 upserts.setdefault(label, []).append({"id": nid, "p": props})
                 result.nodes_added += nid not in node_state
             elif nid in node_state:
@@ -642,7 +744,10 @@ class Neo4jStore(GraphStore):
             if key in edges:
                 entries[doc_id] = {"seq": seq, **edges[key]}
             if entries:
-                edge_upserts.setdefault(group, []).append({"s": s, "t": o, "p": _edge_properties(entries)})
+                props = _edge_properties(entries)
+                if d.record_bytes:
+                    props["_bytes"] = cypher.stored_bytes(props, cypher.EDGE_READ_FIELDS)
+                edge_upserts.setdefault(group, []).append({"s": s, "t": o, "p": props})
                 result.edges_added += key not in edge_state
             elif key in edge_state:
                 edge_deletes.setdefault(group, []).append({"s": s, "t": o})
@@ -667,9 +772,9 @@ class Neo4jStore(GraphStore):
         key = normalize(name)
         if not key:
             return []
-        query = cypher.find_nodes(label) if label else cypher.FIND_NODES
+        query = cypher.find_nodes(label, self.dialect)
         found = []
-        for r in self._read(query, {"ids": list({name, name.strip()}), "key": key}):
+        for r in self._read_with(self._rows, query, {"ids": list({name, name.strip()}), "key": key}):
             node = _node_from(r["labels"][0], r["id"], r["doc_props"])
             rank = 0 if r["id"] in (name, name.strip()) else 1 if r["name_key"] == key else 2
             found.append((rank, -r["degree"], node.name, node.id, node))
@@ -687,8 +792,8 @@ class Neo4jStore(GraphStore):
         def work(tx):
             out = []
             for label, group in groups.items():
-                query = cypher.get_nodes(label) if label else cypher.GET_NODES_ANY
-                out.extend(self._run(tx, self.dialect, query, {"ids": group}))
+                query = cypher.get_nodes(label, self.dialect) if label else cypher.get_nodes_any(self.dialect)
+                out.extend(self._rows(tx, query, {"ids": group}))
             return out
 
         by_id = {n.id: n for n in self._nodes_from(self._read_with(work))}
@@ -699,7 +804,8 @@ class Neo4jStore(GraphStore):
         if direction not in ("out", "in", "both"):
             raise ValueError(f"direction must be out, in or both, not {direction!r}")
         wanted = None if types is None else [cypher.check_type(t) for t in types]
-        rows = self._read(cypher.node_edges(_label_of(node_id), direction), {"id": node_id, "types": wanted})
+        rows = self._read_with(self._rows, cypher.node_edges(_label_of(node_id), direction, self.dialect),
+                               {"id": node_id, "types": wanted})
         found = [_edge_from((r["s"], r["t"], r["o"]), r["doc_props"], r["ev"]) for r in rows if r["doc_props"]]
         return sorted(found, key=lambda e: e.key)
 
@@ -722,11 +828,12 @@ class Neo4jStore(GraphStore):
         for nid in ids:
             groups.setdefault(_label_of(nid), []).append(nid)
         size = self.EDGES_MANY_CHUNK
-        statements = [(cypher.edges_many(label, direction), {"ids": group[i:i + size], "types": wanted})
+        statements = [(cypher.edges_many(label, direction, self.dialect),
+                       {"ids": group[i:i + size], "types": wanted})
                       for label, group in groups.items() for i in range(0, len(group), size)]
 
         def work(tx):
-            return [r for query, params in statements for r in self._run(tx, self.dialect, query, params)]
+            return [r for query, params in statements for r in self._rows(tx, query, params)]
 
         decoded: dict[_EdgeKey, Edge] = {}
         for r in self._read_with(work):
@@ -745,8 +852,14 @@ class Neo4jStore(GraphStore):
         query = normalize(text)
         if not query or limit <= 0:
             return []
+        def work(tx):
+            rows = self._rows(tx, cypher.search(self.dialect), {"q": query, "limit": int(limit)})
+            if len(rows) < limit:  # then nodes matched by a quote only
+                rows += self._rows(tx, cypher.search_quotes(self.dialect), {"q": query, "limit": limit - len(rows)})
+            return rows
+
         out = []
-        for r in self._read(cypher.SEARCH, {"q": query, "limit": int(limit)}):
+        for r in self._read_with(work):
             node = _node_from(r["labels"][0], r["id"], r["doc_props"])
             rank = r["rank"]
             if rank == 0:
@@ -761,7 +874,7 @@ class Neo4jStore(GraphStore):
         return out
 
     def top_nodes(self, label: str, limit: int = 10) -> list[tuple[Node, int]]:
-        rows = self._read(cypher.top_nodes(label), {"limit": int(limit)})
+        rows = self._read_with(self._rows, cypher.top_nodes(label, self.dialect), {"limit": int(limit)})
         return [(_node_from(r["labels"][0], r["id"], r["doc_props"]), r["degree"]) for r in rows]
 
     def shortest_path(self, source_id: str, target_id: str, max_hops: int = 6) -> PathResult | None:
@@ -844,21 +957,15 @@ class Neo4jStore(GraphStore):
         return self._read_with(work)
 
     def counts(self) -> dict[str, dict[str, int]]:
-        [row] = self._read(cypher.COUNTS)
-        nodes = dict.fromkeys(LABELS, 0)
-        for label, c in row["nodes"]:
-            if label in nodes:
-                nodes[label] = c
-        edges = dict.fromkeys(REL_TYPES, 0)
-        for t, c in row["edges"]:
-            if t in edges:
-                edges[t] = c
-        return {"nodes": nodes, "edges": edges}
+        counted = {"nodes": dict.fromkeys(LABELS, 0), "edges": dict.fromkeys(REL_TYPES, 0)}
+        for kind, name, c in self._read(cypher.COUNTS):
+            counted["nodes" if kind == "node" else "edges"][name] = c
+        return counted
 
     def export(self) -> GraphExport:
         def work(tx):
-            return (self._run(tx, self.dialect, cypher.EXPORT_NODES),
-                    self._run(tx, self.dialect, cypher.EXPORT_EDGES))
+            return (self._rows(tx, cypher.export_nodes(self.dialect)),
+                    self._rows(tx, cypher.export_edges(self.dialect)))
 
         node_rows, edge_rows = self._read_with(work)
         nodes = [_node_from(r["labels"][0], r["id"], r["doc_props"]) for r in node_rows
@@ -876,10 +983,13 @@ class Neo4jStore(GraphStore):
 
     def _document_graph_work(self, tx, doc_id: str) -> DocumentGraph | None:
         run = lambda q, p=None: self._run(tx, self.dialect, q, p)  # noqa: E731
-        stored = run(cypher.READ_DOCUMENT, {"doc": doc_id})
+        stored = [dict(r.items()) for r in run(cypher.read_document(self.dialect), {"doc": doc_id})]
         if not stored:
             return None  # removed while we iterated
         d = stored[0]
+        if d["big"] is not None:  # FalkorDB: its bookkeeping is too large for one reply record
+            got = self._fetch_large(run, {("Document", doc_id): cypher.DOCUMENT_FIELDS}, []).get((doc_id,), {})
+            d.update({column: got.get(field) for column, field in zip(_DOCUMENT_COLUMNS, cypher.DOCUMENT_FIELDS)})
         labels = dict(zip(d["node_ids"] or [], d["node_labels"] or []))
         keys = list(zip(d["edge_src"] or [], d["edge_type"] or [], d["edge_tgt"] or []))
         node_state, edge_state, _ = self._read_state(run, None, labels, keys, labels)
@@ -896,7 +1006,7 @@ class Neo4jStore(GraphStore):
         if not wanted:
             return []
         rows = set()
-        for r in self._read(cypher.ALIAS_TABLE, {"labels": wanted}):
+        for r in self._read_with(self._rows, cypher.alias_table(self.dialect), {"labels": wanted}):
             for text in [r["name"], *(r["aliases"] or [])]:
                 key = normalize(text)
                 if key:
