@@ -339,6 +339,9 @@ class EmbeddedStore(GraphStore):
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            if self._g is not None:  # frozen when loaded: hand it back to the collector
+                self._g, self._search_index, self._memo = None, None, {}
+                gc.unfreeze()
 
     # -- generation --------------------------------------------------------------
     def _read_gen(self, conn: sqlite3.Connection) -> str:
