@@ -580,7 +580,7 @@ def _ranked_items(r: _Reader, evs: list[Evidence]) -> tuple[list[Evidence], list
     return [items[i] for i in order], [contexts[i] for i in order]
 
 
-def _scored(node: Node, items: list[Evidence], contexts: list[_Context], weights: _Weights,
+def _scored(node: Node | None, items: list[Evidence], contexts: list[_Context], weights: _Weights,
             factors: dict[tuple, float]) -> _Scored:
     dated = [c.date for c in contexts if c.date]
     if factors:
@@ -614,23 +614,24 @@ def _top_scored(r: _Reader, supports: dict[str, list[Evidence]], limit: int, wei
     r.prepare(evidence)
     weights = weights or _Weights(r.context(ev).date for ev in evidence)
     top: list[float] = []  # min-heap of the best ``limit`` scores so far
-    found = []
+    found: dict[str, _Scored] = {}
     for nid in sorted(supports, key=lambda n: -len(supports[n])):
         if len(top) >= limit and len(supports[nid]) < top[0]:
             break
         items, contexts = _ranked_items(r, supports[nid])
         if not items:
             continue
-        found.append((nid, items, contexts))
-        score = round(sum(weights(c.date) * (factors or {}).get(_ev_key(ev), 1.0)
-                          for ev, c in zip(items, contexts)), 4)
+        scored = found[nid] = _scored(None, items, contexts, weights, factors or {})  # node filled in below
         if len(top) < limit:
-            heapq.heappush(top, score)
-        elif score > top[0]:
-            heapq.heapreplace(top, score)
-    nodes = r.nodes(nid for nid, _, _ in found)
-    out = [_scored(nodes[nid], items, contexts, weights, factors or {})
-           for nid, items, contexts in found if nid in nodes]
+            heapq.heappush(top, scored.inv.score)
+        elif scored.inv.score > top[0]:
+            heapq.heapreplace(top, scored.inv.score)
+    nodes = r.nodes(found)
+    out = []
+    for nid, scored in found.items():
+        if nid in nodes:
+            scored.inv.node = nodes[nid]
+            out.append(scored)
     out.sort(key=_by_score)
     return out[:limit]
 
