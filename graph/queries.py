@@ -42,7 +42,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, Iterable, NamedTuple
 
-from .model import DECISION_STATUSES, Edge, Evidence, GraphExport, Node, normalize
+from .model import DECISION_STATUSES, LABELS, Edge, Evidence, GraphExport, Node, normalize
 from .stores.base import Direction, GraphStore, PathResult
 
 __all__ = [
@@ -626,9 +626,15 @@ def _top_scored(r: _Reader, supports: dict[str, list[Evidence]], limit: int, wei
             heapq.heappush(top, scored.inv.score)
         elif scored.inv.score > top[0]:
             heapq.heapreplace(top, scored.inv.score)
-    nodes = r.nodes(found)
+    # names only break ties: read the nodes of the first ``limit`` and of whatever ties the last
+    ranked = sorted(found.items(), key=lambda kv: (-kv[1].inv.score, -_ordinal(kv[1].inv.last_date)))
+    if len(ranked) > limit:
+        last = ranked[limit - 1][1].inv
+        ranked = [kv for kv in ranked if (kv[1].inv.score, _ordinal(kv[1].inv.last_date))
+                  >= (last.score, _ordinal(last.last_date))]
+    nodes = r.nodes(nid for nid, _ in ranked)
     out = []
-    for nid, scored in found.items():
+    for nid, scored in ranked:
         if nid in nodes:
             scored.inv.node = nodes[nid]
             out.append(scored)
@@ -909,6 +915,23 @@ def decisions(store: GraphStore, project: str | None = None, topic: str | None =
         return _decision_views(r, found, limit)[0]
 
 
+_LABEL_PREFIXES = {label.lower(): label for label in LABELS}
+
+
+def _labels_of(ids: Iterable[str], r: _Reader, label: str) -> set[str]:
+    """Those of ``ids`` whose node has ``label``: read from the id where it was made by
+    :func:`~ptgkg.graph.model.node_id` (``project:kolla``), from the node otherwise."""
+    found, unsure = set(), []
+    for nid in ids:
+        prefix = _LABEL_PREFIXES.get(nid.split(":", 1)[0]) if ":" in nid else None
+        if prefix is None:
+            unsure.append(nid)
+        elif prefix == label:
+            found.add(nid)
+    found.update(nid for nid, node in r.nodes(unsure).items() if node.label == label)
+    return found
+
+
 def _project_profile(r: _Reader, p: Node, prof: Profile) -> None:
     r.edges(p.id)  # every edge at once; the steps below take their subsets from it
     sessions = r.neighbours(p.id, ["PARTICIPATED_IN"], "out")
@@ -920,32 +943,35 @@ def _project_profile(r: _Reader, p: Node, prof: Profile) -> None:
     # being in a session shared by many projects says less about this one
     shared_session: dict[tuple, float] = {}
     session_ids = [s.id for s, _ in sessions]
-    present_at = r.neighbours_many(session_ids, ["PARTICIPATED_IN"], "in")
-    covered_by = r.neighbours_many(session_ids, ["COVERED"], "out")
+    # edges, not neighbours: the schema (and the ids) say what is at the other end, and
+    # reading thousands of people's nodes only to rank them is the slow part over Bolt
+    present_at = r.edges_many(session_ids, ["PARTICIPATED_IN"], "in")
+    is_project = _labels_of({e.source for edges in present_at.values() for e in edges}, r, "Project")
     for sid in session_ids:
         present = present_at[sid]
-        share = 1.0 / max(1, sum(1 for other, _ in present if other.label == "Project"))
-        for other, edge in present:
-            if other.label == "Person":
-                people[other.id].extend(edge.evidence)
+        share = 1.0 / max(1, sum(1 for e in present if e.source in is_project))
+        for edge in present:
+            if edge.source not in is_project:
+                people[edge.source].extend(edge.evidence)
                 for ev in edge.evidence:
                     shared_session[_ev_key(ev)] = min(shared_session.get(_ev_key(ev), 1.0), share)
-            elif other.id != p.id:
-                projects[other.id].extend(edge.evidence)
-        for topic, edge in covered_by[sid]:
-            topics[topic.id].extend(edge.evidence)
-    for person, edge in r.neighbours(p.id, ["MEMBER_OF"], "in"):
-        people[person.id].extend(edge.evidence)
+            elif edge.source != p.id:
+                projects[edge.source].extend(edge.evidence)
+    for edges in r.edges_many(session_ids, ["COVERED"], "out").values():  # Session -> Topic
+        for edge in edges:
+            topics[edge.target].extend(edge.evidence)
+    for edge in r.edges(p.id, ["MEMBER_OF"], "in"):  # Person -> Project
+        people[edge.source].extend(edge.evidence)
         if edge.props.get("role"):
-            roles[person.id].append(str(edge.props["role"]))
-    for pairs in r.neighbours_many([d.id for d in involved], ["ASSIGNED_TO", "INVOLVES"], "out").values():
-        for other, edge in pairs:
-            if other.label == "Person":
-                people[other.id].extend(edge.evidence)
-            elif other.id != p.id:
-                projects[other.id].extend(edge.evidence)
-    for topic, edge in r.neighbours(p.id, ["DISCUSSED"], "out"):
-        topics[topic.id].extend(edge.evidence)
+            roles[edge.source].append(str(edge.props["role"]))
+    for edges in r.edges_many([d.id for d in involved], ["ASSIGNED_TO", "INVOLVES"], "out").values():
+        for edge in edges:  # ASSIGNED_TO a Person, INVOLVES a Project
+            if edge.type == "ASSIGNED_TO":
+                people[edge.target].extend(edge.evidence)
+            elif edge.target != p.id:
+                projects[edge.target].extend(edge.evidence)
+    for edge in r.edges(p.id, ["DISCUSSED"], "out"):  # Project -> Topic
+        topics[edge.target].extend(edge.evidence)
     n_partners = len({o.id for o, _ in r.neighbours(p.id, ["COLLABORATES_WITH"], "both") if o.id != p.id})
     prof.people = _involvements(r, people, factors=shared_session, limit=LIST_LIMIT)
     for inv in prof.people:
