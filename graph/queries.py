@@ -880,10 +880,11 @@ def collaborators(store: GraphStore, project: str) -> list[CollaborationView]:
         return _collaborations(r, _resolve_or_raise(store, project, "Project"))
 
 
-def nodes_of_label(store: GraphStore, label: str) -> list[Node]:
-    """Every node of one label, most connected first (e.g. all projects for a picker)."""
+def nodes_of_label(store: GraphStore, label: str, counts: dict[str, dict[str, int]] | None = None) -> list[Node]:
+    """Every node of one label, most connected first (e.g. all projects for a picker);
+    ``counts``: the store's :meth:`counts`, when the caller has them already."""
     # top_nodes over the label's full count lists every node of it
-    total = store.counts()["nodes"].get(label, 0)
+    total = (counts or store.counts())["nodes"].get(label, 0)
     return [n for n, _ in store.top_nodes(label, total)] if total else []
 
 
@@ -1144,7 +1145,7 @@ def overview(store: GraphStore, limit: int = 10) -> Overview:
     with store.snapshot():
         r = _Reader(store)
         counts = store.counts()
-        all_events = _all_of_label(store, "Event")
+        all_events = _all_of_label(store, "Event", counts)
         # counting needs only the edges' ends, not the sessions' and documents' nodes; and a
         # document's few out-edges are all RECORDS, where a session has dozens of in-edges
         events_of: dict[str, list[str]] = defaultdict(list)  # session -> its events
@@ -1154,7 +1155,8 @@ def overview(store: GraphStore, limit: int = 10) -> Overview:
             for e in edges:
                 events_of[e.source].append(event_id)
         docs_of: dict[str, set[str]] = defaultdict(set)
-        for edges in r.edges_many([d.id for d in _all_of_label(store, "Document")], ["RECORDS"], "out").values():
+        documents = [d.id for d in _all_of_label(store, "Document", counts)]
+        for edges in r.edges_many(documents, ["RECORDS"], "out").values():
             for e in edges:
                 for event_id in events_of.get(e.target, ()):
                     docs_of[event_id].add(e.source)
