@@ -176,13 +176,13 @@ class _SearchSegment:
         self.starts: list[int] = []
 
     def extend(self, originals: list[str], ids: list[tuple[str, ...]]) -> None:
-        seen, keep_original, keep_ids, keep_folded = self._seen, self.originals.append, self.ids.append, self._parts.append
+        seen = self._seen
         for original, folded, where in zip(originals, normalize_many(originals), ids):
             if folded and (folded, where) not in seen:  # one quote often supports several edges
                 seen.add((folded, where))
-                keep_original(original)
-                keep_ids(where)
-                keep_folded(folded)
+                self.originals.append(original)
+                self.ids.append(where)
+                self._parts.append(folded)
 
     def seal(self) -> None:
         at, starts = 0, []
