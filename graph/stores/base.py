@@ -27,7 +27,7 @@ from typing import Iterable, Iterator, Literal
 from ..model import Edge, GraphExport, Node, DocumentGraph, normalize
 
 __all__ = ["GraphStore", "WriteResult", "StoreError", "PathResult", "Direction",
-           "merge_props", "search_snippet", "canonical_json"]
+           "merge_props", "search_snippet", "canonical_json", "alias_rows"]
 
 Direction = Literal["out", "in", "both"]
 
@@ -68,6 +68,22 @@ def search_snippet(original: str, folded: str, query: str, width: int = 160) -> 
     start = max(0, at - width // 3)
     end = min(len(original), start + width)
     return ("…" if start else "") + original[start:end].strip() + ("…" if end < len(original) else "")
+
+
+def alias_rows(entries: Iterable[tuple[str, str, str, Iterable[str]]]) -> list[tuple[str, str, str, str]]:
+    """The rows of :meth:`GraphStore.alias_table` from per-document node entries
+    ``(node id, label, name, aliases)`` in ingest order: every normalized name and alias
+    of a node, with the name its latest document gave.
+
+    >>> alias_rows([("person:c", "Person", "Cedric", ["tengu"]), ("person:c", "Person", "Cédric", [])])
+    [('cedric', 'person:c', 'Person', 'Cédric'), ('tengu', 'person:c', 'Person', 'Cédric')]
+    """
+    names: dict[str, tuple[str, str]] = {}
+    forms: dict[str, set[str]] = {}
+    for node_id, label, name, aliases in entries:
+        names[node_id] = (label, name)  # the latest document's name wins, as in the merged node
+        forms.setdefault(node_id, set()).update([name, *aliases])
+    return sorted({(key, nid, *names[nid]) for nid, texts in forms.items() for key in map(normalize, texts) if key})
 
 
 class StoreError(Exception):
@@ -182,18 +198,8 @@ class GraphStore(ABC):
         if not skip:
             return self.alias_table(labels)
         wanted = set(labels)
-        names: dict[str, str] = {}
-        labels_of: dict[str, str] = {}
-        forms: dict[str, set[str]] = {}
-        for graph in self.document_graphs():  # in ingest order: the latest name wins
-            if graph.doc_id in skip:
-                continue
-            for n in graph.nodes:
-                if n.label in wanted:
-                    names[n.id], labels_of[n.id] = n.name, n.label
-                    forms.setdefault(n.id, set()).update([n.name, *n.aliases])
-        return sorted({(key, nid, labels_of[nid], names[nid])
-                       for nid, texts in forms.items() for key in map(normalize, texts) if key})
+        return alias_rows((n.id, n.label, n.name, n.aliases) for graph in self.document_graphs()
+                          if graph.doc_id not in skip for n in graph.nodes if n.label in wanted)
 
     def generation(self) -> str:
         """Changes whenever the stored graph changes (for cache invalidation)."""

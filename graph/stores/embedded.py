@@ -26,10 +26,10 @@ from __future__ import annotations
 import gc
 import itertools
 import json
-from bisect import bisect_right
 import sqlite3
 import threading
 import uuid
+from bisect import bisect_right
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,7 +38,7 @@ from typing import Any, Iterable, Iterator
 import networkx as nx
 
 from ..model import LABELS, REL_TYPES, DocumentGraph, Edge, Evidence, GraphExport, Node, normalize, normalize_many
-from .base import Direction, GraphStore, PathResult, StoreError, WriteResult
+from .base import Direction, GraphStore, PathResult, StoreError, WriteResult, alias_rows
 # the merge rule and snippets are the contract's, shared by every store
 from .base import canonical_json as _dumps, merge_props as _merge_props, search_snippet as _snippet
 
@@ -782,16 +782,7 @@ class EmbeddedStore(GraphStore):
                 f"JOIN documents d ON d.id = s.doc_id WHERE s.label IN ({marks}) "
                 f"AND s.doc_id NOT IN (SELECT value FROM json_each(?)) ORDER BY d.seq, s.ord",
                 [*wanted, json.dumps(sorted(set(documents)))]).fetchall()
-        names: dict[str, str] = {}
-        texts: dict[str, set[str]] = {}
-        labels_of: dict[str, str] = {}
-        for node_id, label, name, aliases in found:
-            names[node_id] = name  # the latest document's name wins, as in the merged node
-            labels_of[node_id] = label
-            texts.setdefault(node_id, set()).update([name, *json.loads(aliases)])
-        rows = {(key, nid, labels_of[nid], names[nid])
-                for nid, forms in texts.items() for key in map(normalize, forms) if key}
-        return sorted(rows)
+        return alias_rows((node_id, label, name, json.loads(aliases)) for node_id, label, name, aliases in found)
 
     def __repr__(self) -> str:
         return f"EmbeddedStore({self.location!r}{', read_only=True' if self.read_only else ''})"
