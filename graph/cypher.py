@@ -60,7 +60,7 @@ __all__ = [
     "read_document", "LIST_DOCUMENTS", "read_state", "edges_many", "neighbours", "BOLT_PARAMETER_BUDGET",
     "delete_edges", "delete_nodes", "upsert_nodes", "upsert_edges",
     "find_nodes", "get_nodes_any", "get_nodes", "node_edges", "search", "search_quotes", "top_nodes",
-    "COUNTS", "export_nodes", "export_edges", "alias_table", "WIPE", "WriteStep",
+    "COUNTS", "export_nodes", "export_edges", "node_entries", "WIPE", "WriteStep",
     "relationship_types_except", "FALKORDB_RECORD_BYTES", "ROW_BYTES", "PIECE_CHARS", "FIELD_KINDS",
     "NODE_READ_FIELDS", "DOCUMENT_FIELDS", "EDGE_READ_FIELDS", "stored_bytes", "pieces",
 ]
@@ -616,12 +616,11 @@ def export_edges(dialect: Dialect | None = None) -> str:
             f"RETURN a.id AS s, type(r) AS t, b.id AS o, {_edge_columns(dialect or NEO4J)}")
 
 
-def alias_table(dialect: Dialect | None = None) -> str:
-    """Parameters ``$labels``. ``name`` and ``aliases`` are null on a ``big`` row."""
+def node_entries(label: str, dialect: Dialect | None = None) -> str:
+    """Every node of ``label`` with its per-document entries (``doc_props``)."""
     d = dialect or NEO4J
-    return ("MATCH (n) WHERE n._doc_props IS NOT NULL AND labels(n)[0] IN $labels "
-            f"RETURN n.id AS id, labels(n)[0] AS label, {d.large('n', 'n.name')} AS name, "
-            f"{d.large('n', 'n.aliases')} AS aliases, {d.big('n')} AS big")
+    return (f"MATCH (n:{check_label(label)}) WHERE n._doc_props IS NOT NULL RETURN labels(n) AS labels, "
+            f"n.id AS id, {d.large('n', 'n._doc_props')} AS doc_props, {d.big('n')} AS big")
 
 
 def relationship_types_except(excluded: Iterable[str]) -> list[str]:

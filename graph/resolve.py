@@ -4,14 +4,15 @@ the real-world entities, with ids shared across documents and stores.
 * projects: gazetteer canonical names ("kolla-ansible", "the Kolla team", "#kolla" -> Kolla);
 * people: full names as keys (case and diacritics folded by ``node_id``); a first
   name alone joins the one full name in the same note that starts with it; a nick
-  joins the name it was given next to ("Paul Bourke (pbourke)") or the person the
-  store already knows under that nick (governance PTLs, earlier notes); a nick or
-  first name several known people share joins none of them (see :class:`PeopleIndex`);
+  joins the name it was given next to ("Paul Bourke (pbourke)"), or one of ``known``
+  people (governance PTLs, other notes: :mod:`.reconcile` makes those joins once a
+  whole corpus is stored); a nick or first name several known people share joins none
+  of them (see :class:`PeopleIndex`);
 * topics: canonical topics.yaml names, else the heading text;
 * sessions: one per (event, heading), so two notes about the same room meet;
 * decisions: one per (event, decision sentence).
 
->>> idx = PeopleIndex.from_alias_table([("pbourke", "person:paul-bourke", "Person", "Paul Bourke")])
+>>> idx = PeopleIndex.from_rows([("pbourke", "person:paul-bourke", "Person", "Paul Bourke")])
 >>> idx.lookup("PBourke")
 ('person:paul-bourke', 'Paul Bourke')
 """
@@ -25,48 +26,58 @@ from ..ingest.facts import DocumentFacts, PersonRef
 from ..ingest.gazetteer import Gazetteer
 from .model import DocumentGraph, Edge, Evidence, Node, node_id, normalize
 
-__all__ = ["PeopleIndex", "AliasRow", "person_alias_rows", "resolve_document", "resolve_people",
-           "MAX_EVIDENCE_PER_EDGE"]
+__all__ = ["PeopleIndex", "AliasRow", "names_as_written", "resolve_document",
+           "resolve_people", "MAX_EVIDENCE_PER_EDGE", "SEEN_AS"]
 
 MAX_EVIDENCE_PER_EDGE = 12
 
+#: Per-document property of a Person node the note named only by nick or first name,
+#: joined to a person known from other documents: the names as written. Stores keep it
+#: with the document's own entry and leave it out of merged nodes; it lets
+#: :mod:`.reconcile` redo that join once the whole corpus is known.
+SEEN_AS = "_seen_as"
+
 
 AliasRow = tuple[str, str, str, str]
-"""(alias, node id, label, name): one row of :meth:`GraphStore.alias_table`."""
+"""(alias, node id, label, name): one name a person is known under."""
 
 
-def person_alias_rows(graph: DocumentGraph) -> list[AliasRow]:
-    """The rows a store's ``alias_table`` holds for the people ``graph`` writes: each
-    Person node's name and aliases, normalized, with the node's name in this graph.
+def names_as_written(person: Node) -> list[str] | None:
+    """The names a note used for a person it did not name in full itself (a nick or first
+    name alone, joined to someone known from other notes or not), or None when the note
+    names them itself: an *anchor*, whose names other notes may join.
 
-    >>> from .model import Node
-    >>> g = DocumentGraph("doc:x", "h", [Node("person:paul-bourke", "Person", "Paul Bourke", ["pbourke"], {})], [])
-    >>> for row in person_alias_rows(g): print(row)
-    ('paul bourke', 'person:paul-bourke', 'Person', 'Paul Bourke')
-    ('pbourke', 'person:paul-bourke', 'Person', 'Paul Bourke')
+    >>> names_as_written(Node("person:paul-bourke", "Person", "Paul Bourke", ["pbourke"]))
+    >>> names_as_written(Node("person:pbourke", "Person", "pbourke"))
+    ['pbourke']
+    >>> names_as_written(Node("person:paul-bourke", "Person", "Paul Bourke", ["pbourke"], {SEEN_AS: ["pbourke"]}))
+    ['pbourke']
     """
-    return [(key, n.id, n.label, n.name) for n in graph.nodes if n.label == "Person"
-            for key in dict.fromkeys(map(normalize, (n.name, *n.aliases))) if key]
+    seen = person.props.get(SEEN_AS)
+    if seen:
+        return [str(x) for x in seen]
+    if len(person.name.split()) == 1 and person.id == node_id("Person", person.name):
+        return [person.name, *person.aliases]
+    return None
 
 
 @dataclass
 class PeopleIndex:
     """Normalized alias (name, nick, first name) -> the people the store knows under it.
 
-    One function of the store's alias rows, however they arrive: all at once from
-    ``alias_table`` when a run starts (:meth:`from_alias_table`), or a document's rows
-    after it is written (:meth:`add_graph`, which feeds :func:`person_alias_rows`). The
-    answer to :meth:`lookup` depends on which rows were seen, never on their order, so
-    an index rebuilt from the store after a kill equals the one a run accumulated.
+    Built from the names of the people notes name in full (anchors, see
+    :func:`names_as_written`): from the store's per-document entries
+    (:meth:`from_entries`) or from rows (:meth:`from_rows`). The answer to
+    :meth:`lookup` depends on which rows were seen, never on their order.
 
     * an alias one person has resolves to them;
     * an alias several people share (two Omars both called "Omar", two "esato"s)
       resolves to the one whose own name it is, else to nobody (the note's own
       context, or a new node, decides), rather than to whoever happened to come first;
-    * a person's display name is the one its latest document gave (latest wins, as in
-      the merged node the store exports).
+    * a person's display name is the one its latest row gave (from the store, the
+      latest note by date, as in the merged node it exports).
 
-    >>> idx = PeopleIndex.from_alias_table([("omar", "person:omar-wong", "Person", "Omar Wong"),
+    >>> idx = PeopleIndex.from_rows([("omar", "person:omar-wong", "Person", "Omar Wong"),
     ...                                     ("omar wong", "person:omar-wong", "Person", "Omar Wong"),
     ...                                     ("omar", "person:omar-eriksen", "Person", "Omar Eriksen")])
     >>> idx.lookup("Omar") is None
@@ -79,7 +90,7 @@ class PeopleIndex:
     name_of: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_alias_table(cls, rows) -> "PeopleIndex":
+    def from_rows(cls, rows) -> "PeopleIndex":
         idx = cls()
         idx.add_rows(rows)
         return idx
@@ -95,9 +106,14 @@ class PeopleIndex:
                 self.people_by_alias.setdefault(key, set()).add(nid)
             self.name_of[nid] = name
 
-    def add_graph(self, graph: DocumentGraph) -> None:
-        """Learn the people a document just written names (its nicks included)."""
-        self.add_rows(person_alias_rows(graph))
+    @classmethod
+    def from_entries(cls, entries) -> "PeopleIndex":
+        """The index of the anchors among per-document Person entries ``(document id,
+        node)`` as :meth:`GraphStore.node_entries` gives them (in merge order)."""
+        idx = cls()
+        idx.add_rows((alias, n.id, "Person", n.name) for _, n in entries if names_as_written(n) is None
+                     for alias in (n.name, *n.aliases))
+        return idx
 
     def lookup(self, alias: str) -> tuple[str, str] | None:
         """(node id, display name) of the one person ``alias`` names, or None."""
@@ -132,10 +148,13 @@ def nick_candidates(full_name: str) -> set[str]:
 
 
 def resolve_people(refs: list[PersonRef], known: PeopleIndex,
-                   named: tuple[str, ...] = ()) -> dict[PersonRef, tuple[str, str, set[str]]]:
+                   named: tuple[str, ...] = (), joined: set[PersonRef] | None = None,
+                   ) -> dict[PersonRef, tuple[str, str, set[str]]]:
     """Map each reference in one note to (node id, canonical name, aliases).
 
-    ``named`` are further full names the note gives outside its text (its author)."""
+    ``named`` are further full names the note gives outside its text (its author).
+    ``joined``, when given, receives the references resolved only through ``known``
+    (a nick or first name the note does not tie to a full name itself)."""
     full: dict[str, str] = {}  # normalized full name -> display
     nick_to_full: dict[str, str] = {}
     for name in named:
@@ -171,12 +190,14 @@ def resolve_people(refs: list[PersonRef], known: PeopleIndex,
             fits = [d for k, d in full.items() if key not in (k.split()[0],) and (
                 key in nick_candidates(d) or (len(k.split()[0]) >= 4 and k.split()[0] in key
                                               and len(key) - len(k.split()[0]) <= 4))]
-            if len(fits) == 1 and not known.lookup(key):
+            if len(fits) == 1:
                 display = fits[0]
         if display is None:
             hit = known.lookup(r.name or r.nick or "") or (known.lookup(r.nick) if r.nick else None)
             if hit:
                 nid, display = hit
+                if joined is not None:
+                    joined.add(r)
         if display is None:
             display = r.name or r.nick or "?"
         if nid is None:
@@ -268,8 +289,9 @@ def resolve_document(facts: DocumentFacts, gz: Gazetteer, known: PeopleIndex | N
     refs = [m.person for m in facts.people]
     refs += [x.actor for x in facts.discussions if isinstance(x.actor, PersonRef)]
     refs += [o for dec in facts.decisions for o in dec.owners] + [m.person for m in facts.memberships]
+    joined: set[PersonRef] = set()
     people = resolve_people(list(dict.fromkeys(refs)), known,
-                            (str(meta.get("author") or ""), str(meta.get("replying_to") or "")))
+                            (str(meta.get("author") or ""), str(meta.get("replying_to") or "")), joined)
 
     def person(ref: PersonRef) -> str:
         nid, display, aliases = people[ref]
@@ -309,6 +331,18 @@ def resolve_document(facts: DocumentFacts, gz: Gazetteer, known: PeopleIndex | N
             g.edge(did, "INVOLVES", project(p), dec.evidence)
         for o in dec.owners:
             g.edge(did, "ASSIGNED_TO", person(o), dec.evidence)
+
+    # a person known only through other documents keeps the names this note used
+    seen_as: dict[str, list[str]] = {}
+    for ref, (nid, _, _) in people.items():
+        if ref in joined:
+            seen_as.setdefault(nid, []).extend(x for x in (ref.name, ref.nick) if x)
+    for ref, (nid, _, _) in people.items():
+        if ref not in joined:
+            seen_as.pop(nid, None)  # the note names them itself: its own join, not another's
+    for nid, names in seen_as.items():
+        if nid in g.nodes:
+            g.nodes[nid].props[SEEN_AS] = list(dict.fromkeys(names))
 
     # Sessions, topics and people nobody refers to any more are not kept
     linked = {e.source for e in g.edges.values()} | {e.target for e in g.edges.values()}

@@ -130,10 +130,37 @@ def ingest(
         out.print(f"ingested {len(summary.ingested)}, unchanged {len(summary.unchanged)}, "
                   f"rejected {len(summary.rejected)}; nodes +{summary.nodes_added} -{summary.nodes_removed}, "
                   f"edges +{summary.edges_added} -{summary.edges_removed}")
+        if summary.documents_rewritten:
+            out.print(f"people named by nick or first name alone: {summary.people_joined} joined, "
+                      f"{summary.people_parted} parted across documents ({summary.documents_rewritten} rewritten)")
         for r in summary.rejected:
             out.print(f"  rejected {escape(r.source)}: {escape(r.reason)}")
+    if shard_pair and summary.ingested:
+        err.print(f"shard {shard}: once every shard has finished, run `ptgkg resolve` on the store once, "
+                  "to join people named by nick alone across the shards")
     if not summary.ingested and not summary.unchanged and summary.rejected:
         raise typer.Exit(2)
+
+
+@app.command()
+def resolve(store: Optional[str] = StoreOpt, json_out: bool = JsonOpt) -> None:
+    """Join people that notes name only by nick or first name across all stored documents
+    (ingest does this itself; run it once after the shards of a sharded ingest)."""
+    from .graph.reconcile import reconcile_people
+    from .graph.stores.base import StoreError
+
+    st = _open(store)
+    try:
+        done = reconcile_people(st)
+    except StoreError as exc:
+        fail(str(exc))
+    finally:
+        st.close()
+    if json_out:
+        _emit_json({"people_joined": done.joined, "people_parted": done.parted,
+                    "documents_rewritten": done.documents})
+    else:
+        out.print(str(done))
 
 
 @app.command("import-governance")
@@ -150,9 +177,12 @@ def import_governance(path: Path = typer.Argument(..., help="governance referenc
         graph = read_governance(path, Gazetteer.load(_settings(store)))
     except RejectedInput as exc:
         fail(f"{path}: {exc}")
+    from .graph.reconcile import reconcile_people
+
     st = _open(store)
     try:
         result = st.write_document(graph)
+        reconcile_people(st)  # notes stored before may name these people by their nicks
     finally:
         st.close()
     teams = sum(1 for n in graph.nodes if n.label == "Project")

@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from .config import Settings, get_settings
 from .graph.model import DocumentGraph
+from .graph.reconcile import reconcile_people
 from .graph.resolve import PeopleIndex, resolve_document
 from .graph.stores.base import GraphStore
 from .ingest.document import Document, RejectedInput
@@ -45,13 +46,17 @@ class IngestSummary:
     nodes_removed: int = 0
     edges_removed: int = 0
     words: int = 0
+    people_joined: int = 0   # people named by nick alone in one note, joined across documents
+    people_parted: int = 0
+    documents_rewritten: int = 0
 
     def to_dict(self) -> dict:
         return {"ingested": len(self.ingested), "unchanged": len(self.unchanged),
                 "rejected": [{"source": r.source, "reason": r.reason} for r in self.rejected],
                 "nodes_added": self.nodes_added, "edges_added": self.edges_added,
                 "nodes_removed": self.nodes_removed, "edges_removed": self.edges_removed,
-                "words": self.words}
+                "words": self.words, "people_joined": self.people_joined,
+                "people_parted": self.people_parted, "documents_rewritten": self.documents_rewritten}
 
 
 def _is_url(s: str) -> bool:
@@ -158,11 +163,15 @@ class Ingestor:
     """Ingest documents into a store: unchanged documents are skipped before any NLP,
     each changed or new document replaces its own facts in one transaction.
 
-    People are resolved against those the store knows, leaving out the old versions of
-    the documents this run replaces, and those this run has written so far, in input
-    order (:class:`PeopleIndex` answers the same from the store's rows as from the graphs
-    written). A run resumed after a kill therefore starts from what the interrupted run
-    had reached, and builds the same graph as one never interrupted."""
+    Each note's people are resolved from the note alone ("Paul Bourke (pbourke)", a
+    first name next to one full name). Once the run has written its documents, people a
+    note names only by nick or first name are joined across every stored document
+    (:func:`~ptgkg.graph.reconcile.reconcile_people`), in one pass that sees them all.
+    Joining while writing would depend on which notes happened to be stored already, and
+    two people merged in one note by such a guess cannot be told apart again. So the
+    graph depends on which notes are stored, not on the order they came in: one run,
+    shards on several machines (``ptgkg resolve`` after them), or a run resumed after a
+    kill all build the same graph."""
 
     def __init__(self, store: GraphStore, settings: Settings | None = None, workers: int | None = None,
                  shard: tuple[int, int] | None = None) -> None:
@@ -179,7 +188,6 @@ class Ingestor:
         summary = IngestSummary()
         note = progress or (lambda source, outcome: None)
         pending: list[Document] = []
-        replacing: set[str] = set()  # documents the store holds an older version of
         for item in read_inputs(inputs, self.settings, event):
             if isinstance(item, Rejected):
                 summary.rejected.append(item)
@@ -192,34 +200,46 @@ class Ingestor:
                 summary.unchanged.append(item.source)
                 note(item.source, "unchanged")
                 continue
-            if stored:
-                replacing.add(item.id)
             pending.append(item)
-        if not pending:
-            return summary
-        # one read per run: re-ingesting a whole store (a new pipeline version) stays linear
-        people = PeopleIndex.from_alias_table(self.store.alias_table_without(["Person"], replacing))
+        if pending:
+            self._write_all(pending, summary, note)
+        if not self.shard:  # a shard knows only its share: `ptgkg resolve` once all have finished
+            self.resolve_people(summary)  # also finishes what a killed run could not
+        return summary
+
+    def _write_all(self, pending: list[Document], summary: IngestSummary, note) -> None:
         if self.workers > 1 and len(pending) > 1:
             size = max(1, len(pending) // (self.workers * 4))
             chunks = [pending[i:i + size] for i in range(0, len(pending), size)]
             with ProcessPoolExecutor(self.workers, initializer=_worker_init,
                                      initargs=(self.settings.model_dump_json(),)) as pool:
                 for docs, facts in zip(chunks, pool.map(_worker_facts, chunks)):
-                    self._write(docs, facts, people, summary, note)
+                    self._write(docs, facts, summary, note)
         else:
             extractor = _Extractor(self.settings)
             batch = max(1, self.settings.nlp_batch_size)
             for i in range(0, len(pending), batch):
                 docs = pending[i:i + batch]
-                self._write(docs, extractor.facts(docs), people, summary, note)
+                self._write(docs, extractor.facts(docs), summary, note)
+
+    def resolve_people(self, summary: IngestSummary | None = None) -> IngestSummary:
+        """Redo the joins of people named by nick or first name alone, across every stored
+        document (:func:`~ptgkg.graph.reconcile.reconcile_people`), so the graph does not
+        depend on the order notes arrived in."""
+        summary = summary or IngestSummary()
+        done = reconcile_people(self.store)
+        summary.people_joined += done.joined
+        summary.people_parted += done.parted
+        summary.documents_rewritten += done.documents
         return summary
 
-    def _write(self, docs: list[Document], results: list[DocumentFacts | Rejected], people: PeopleIndex,
+    def _write(self, docs: list[Document], results: list[DocumentFacts | Rejected],
                summary: IngestSummary, note) -> None:
         for doc, facts in zip(docs, results):
             if not isinstance(facts, Rejected):
                 try:
-                    graph = resolve_document(facts, self.gz, people, self.fingerprint)
+                    # each note alone: joins across documents come after the writes (run)
+                    graph = resolve_document(facts, self.gz, None, self.fingerprint)
                 except Exception as exc:
                     facts = _failed(doc, exc)
             if isinstance(facts, Rejected):
@@ -227,7 +247,6 @@ class Ingestor:
                 note(doc.source, "rejected")
                 continue
             result = self.store.write_document(graph)
-            people.add_graph(graph)
             summary.ingested.append(doc.source)
             summary.words += len(doc.text.split())
             summary.nodes_added += result.nodes_added
@@ -243,7 +262,7 @@ def document_graphs(paths: Iterable[Path | str], settings: Settings | None = Non
     for evaluation and inspection. People resolve against ``store`` when given; each
     document stands alone otherwise. Rejected inputs are skipped."""
     s = settings or get_settings()
-    people = PeopleIndex.from_alias_table(store.alias_table(["Person"]) if store else [])
+    people = PeopleIndex.from_entries(store.node_entries("Person") if store else [])
     extractor = _Extractor(s)
     fingerprint = pipeline_fingerprint(s)
     docs = [d for d in read_inputs(list(paths), s) if isinstance(d, Document)]

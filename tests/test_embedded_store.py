@@ -79,7 +79,7 @@ def test_cache_updated_in_place_matches_a_fresh_load(tmp_path):
                 store.write_document(numbered_doc(i, rng.randrange(3), size=rng.randrange(1, 6)))
             with EmbeddedStore(path) as fresh:
                 assert store.export().to_json_dict() == fresh.export().to_json_dict()
-                assert store.alias_table(["Person"]) == fresh.alias_table(["Person"])
+                assert store.node_entries("Person") == fresh.node_entries("Person")
 
 
 CHILD = textwrap.dedent("""
@@ -171,6 +171,28 @@ def test_readers_see_whole_documents_while_another_handle_writes(tmp_path):
     assert checks > 1
     writer.close()
     reader.close()
+
+
+def test_store_written_before_merge_order_is_upgraded_on_first_write(tmp_path):
+    """Stores from before documents were merged by date: read-only handles still read
+    them (in ingest order); a writable handle fills the new column once, from each
+    document's own rows, and from then on the later-dated note wins."""
+    with EmbeddedStore(tmp_path) as store:
+        store.write_document(doc_b())  # 2023-10-27
+        store.write_document(doc_a())  # 2023-10-24, ingested last
+    conn = sqlite3.connect(tmp_path / STORE_FILE)
+    conn.execute("ALTER TABLE documents DROP COLUMN merge_order")  # the old schema
+    conn.commit()
+    conn.close()
+    with EmbeddedStore(tmp_path, read_only=True) as old:
+        [cedric] = old.get_nodes(["person:cedric-jeanneret"])
+        assert cedric.props["irc"] == "Tengu"  # the old rule: last ingested wins
+    with EmbeddedStore(tmp_path) as store:
+        [cedric] = store.get_nodes(["person:cedric-jeanneret"])
+        assert cedric.props["irc"] == "tengu"
+        orders = dict(store._connection().execute("SELECT id, merge_order FROM documents"))
+        assert orders == {doc_a().doc_id: f"2023-10-24 {doc_a().doc_id}",
+                          doc_b().doc_id: f"2023-10-27 {doc_b().doc_id}"}
 
 
 def test_read_only_handle_reads_but_refuses_writes(tmp_path):

@@ -6,11 +6,16 @@ Semantics every store must share (checked by ``tests/test_store_contract.py``):
   one transaction: its evidence, its per-document node/edge properties and
   aliases go, the new ones come. An edge or node survives while any document
   still supports it. Writing the same graph twice changes nothing.
-* Node properties are merged over supporting documents, later ``ingested_at``
-  winning on conflicts; ``aliases`` are the union. Edge ``props`` lists (such
-  as ``topics``) are unions; scalars take the latest document's value.
+* Node properties are merged over supporting documents in :func:`merge_order`
+  (the document's date, then its id; not the order they were ingested in), the
+  later document winning on conflicts; ``aliases`` are the union. Edge ``props``
+  lists (such as ``topics``) are unions in that order; scalars take the latest
+  document's value. So the merged graph is the same however the documents
+  arrived: in one run, in shards on several machines, or an old note ingested late.
 * A node is supported by a document when the document's graph lists it; nodes
   no document supports any more are deleted with their edges.
+* Per-document properties whose names start with ``_`` are bookkeeping: kept in
+  :meth:`GraphStore.document_graphs`, left out of merged nodes (:func:`public_props`).
 * Names are matched case-, diacritic- and whitespace-insensitively
   (:func:`ptgkg.graph.model.normalize`) against ``name`` and ``aliases``.
 * Nodes and edges returned by the reading methods are read-only: a store may share
@@ -24,10 +29,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Literal
 
-from ..model import Edge, GraphExport, Node, DocumentGraph, normalize
+from ..model import Edge, GraphExport, Node, DocumentGraph
 
 __all__ = ["GraphStore", "WriteResult", "StoreError", "PathResult", "Direction",
-           "merge_props", "search_snippet", "canonical_json", "alias_rows"]
+           "merge_props", "public_props", "merge_order", "merge_order_key", "search_snippet", "canonical_json"]
 
 Direction = Literal["out", "in", "both"]
 
@@ -58,6 +63,47 @@ def merge_props(target: dict, props: dict) -> None:
             target[key] = value
 
 
+def merge_order_key(doc_id: str, date: object = None, event_starts: Iterable[object] = ()) -> str:
+    """The sort key :func:`merge_order` computes, from its parts (stores migrating old
+    rows call this directly): the note's date, else its PTG's start, then the id.
+    Undated notes come first, so a dated one wins over them.
+
+    >>> merge_order_key("doc:b", "2024-04-10T09:00:00Z") < merge_order_key("doc:a", "2024-10-21")
+    True
+    >>> merge_order_key("doc:a", None, ["2018-09-10"])
+    '2018-09-10 doc:a'
+    """
+    when = str(date or "")[:10] or min((str(s)[:10] for s in event_starts if s), default="")
+    return f"{when} {doc_id}"
+
+
+def merge_order(graph: DocumentGraph) -> str:
+    """Where a document stands among the others when their facts conflict (the later
+    wins): its date, or the start of the PTG it records, then its id. Every store merges
+    in this order, so concurrent shards, resumed runs and old notes ingested late all
+    give the graph one run over the whole corpus gives.
+
+    >>> from ..model import Node
+    >>> g = DocumentGraph("doc:1", "h", [Node("doc:1", "Document", "Kolla", [], {"date": "2024-10-21"})], [])
+    >>> merge_order(g)
+    '2024-10-21 doc:1'
+    """
+    doc = next((n for n in graph.nodes if n.id == graph.doc_id), None)
+    starts = [n.props.get("start") for n in graph.nodes if n.label == "Event"]
+    return merge_order_key(graph.doc_id, doc.props.get("date") if doc else None, starts)
+
+
+def public_props(props: dict) -> dict:
+    """A merged node's properties without the per-document bookkeeping ones (names
+    starting with ``_``, such as :data:`ptgkg.graph.resolve.SEEN_AS`): those stay in
+    the document's own entry (:meth:`GraphStore.document_graphs`), never in answers.
+
+    >>> public_props({"irc": "tengu", "_seen_as": ["tengu"]})
+    {'irc': 'tengu'}
+    """
+    return {k: v for k, v in props.items() if not k.startswith("_")}
+
+
 def search_snippet(original: str, folded: str, query: str, width: int = 160) -> str:
     """The matching text, or a window of it around the match when it is long."""
     if len(original) <= width:
@@ -68,22 +114,6 @@ def search_snippet(original: str, folded: str, query: str, width: int = 160) -> 
     start = max(0, at - width // 3)
     end = min(len(original), start + width)
     return ("…" if start else "") + original[start:end].strip() + ("…" if end < len(original) else "")
-
-
-def alias_rows(entries: Iterable[tuple[str, str, str, Iterable[str]]]) -> list[tuple[str, str, str, str]]:
-    """The rows of :meth:`GraphStore.alias_table` from per-document node entries
-    ``(node id, label, name, aliases)`` in ingest order: every normalized name and alias
-    of a node, with the name its latest document gave.
-
-    >>> alias_rows([("person:c", "Person", "Cedric", ["tengu"]), ("person:c", "Person", "Cédric", [])])
-    [('cedric', 'person:c', 'Person', 'Cédric'), ('tengu', 'person:c', 'Person', 'Cédric')]
-    """
-    names: dict[str, tuple[str, str]] = {}
-    forms: dict[str, set[str]] = {}
-    for node_id, label, name, aliases in entries:
-        names[node_id] = (label, name)  # the latest document's name wins, as in the merged node
-        forms.setdefault(node_id, set()).update([name, *aliases])
-    return sorted({(key, nid, *names[nid]) for nid, texts in forms.items() for key in map(normalize, texts) if key})
 
 
 class StoreError(Exception):
@@ -177,10 +207,18 @@ class GraphStore(ABC):
         """Each stored document's own contribution, as it was written (per-document
         properties and evidence), so a graph can be copied between stores."""
 
-    @abstractmethod
-    def alias_table(self, labels: Iterable[str]) -> list[tuple[str, str, str, str]]:
-        """(normalized alias, node id, label, name) for the given labels, for entity
-        resolution across documents (names, aliases and IRC nicks already stored)."""
+    def document_graph(self, doc_id: str) -> DocumentGraph | None:
+        """One stored document's own contribution (as :meth:`document_graphs` gives it),
+        or None when the document is not stored."""
+        return next((g for g in self.document_graphs() if g.doc_id == doc_id), None)
+
+    def node_entries(self, label: str) -> list[tuple[str, Node]]:
+        """Every document's own entry for the nodes of ``label``, as that document wrote
+        it (bookkeeping properties included), as ``(document id, node)`` in
+        :func:`merge_order`: what resolution across documents reads."""
+        kept = sorted(((merge_order(graph), graph.doc_id, [n for n in graph.nodes if n.label == label])
+                       for graph in self.document_graphs()), key=lambda k: k[0])
+        return [(doc_id, n) for _, doc_id, nodes in kept for n in nodes]
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -188,18 +226,6 @@ class GraphStore(ABC):
         entry, whether another process changed it, instead of on every call, so the
         answer is read from one version. Nesting is allowed."""
         yield
-
-    def alias_table_without(self, labels: Iterable[str], documents: Iterable[str]) -> list[tuple[str, str, str, str]]:
-        """:meth:`alias_table` as if ``documents`` were not stored: what an ingest that is
-        about to replace them starts resolving from, so an interrupted and resumed run
-        resolves as one that never stopped. This default reads every document's own
-        contribution (once per run, and only when a run replaces documents)."""
-        skip = set(documents)
-        if not skip:
-            return self.alias_table(labels)
-        wanted = set(labels)
-        return alias_rows((n.id, n.label, n.name, n.aliases) for graph in self.document_graphs()
-                          if graph.doc_id not in skip for n in graph.nodes if n.label in wanted)
 
     def generation(self) -> str:
         """Changes whenever the stored graph changes (for cache invalidation)."""

@@ -38,9 +38,9 @@ from typing import Any, Iterable, Iterator
 import networkx as nx
 
 from ..model import LABELS, REL_TYPES, DocumentGraph, Edge, Evidence, GraphExport, Node, normalize, normalize_many
-from .base import Direction, GraphStore, PathResult, StoreError, WriteResult, alias_rows
+from .base import Direction, GraphStore, PathResult, StoreError, WriteResult, merge_order, merge_order_key
 # the merge rule and snippets are the contract's, shared by every store
-from .base import canonical_json as _dumps, merge_props as _merge_props, search_snippet as _snippet
+from .base import canonical_json as _dumps, merge_props as _merge_props, public_props as _public_props, search_snippet as _snippet
 
 __all__ = ["EmbeddedStore", "STORE_FILE", "FORMAT"]
 
@@ -53,8 +53,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY,
     content_hash TEXT NOT NULL,
-    seq INTEGER NOT NULL,          -- ingest order: the later document wins on conflicts
-    ingested_at TEXT NOT NULL
+    seq INTEGER NOT NULL,          -- ingest order (listing documents, resuming)
+    ingested_at TEXT NOT NULL,
+    merge_order TEXT               -- base.merge_order: the later document wins on conflicts
 );
 CREATE TABLE IF NOT EXISTS node_support (
     doc_id TEXT NOT NULL,
@@ -103,7 +104,7 @@ def _merge_node(node_id: str, rows: list[tuple[str, str, str, str]]) -> Node:
         aliases.extend(a for a in json.loads(aliases_json) if a not in aliases)
         _merge_props(props, json.loads(props_json))
     label, name = rows[-1][0], rows[-1][1]
-    return Node(node_id, label, name, aliases, props)
+    return Node(node_id, label, name, aliases, _public_props(props))
 
 
 def _merge_edge(key: _EdgeKey, rows: list[tuple[str, str]]) -> Edge:
@@ -270,6 +271,8 @@ class EmbeddedStore(GraphStore):
                 if not self.read_only:
                     for statement in _LATER_INDEXES:
                         conn.execute(statement)
+                    self._add_merge_order(conn)
+                self._order = self._order_column(conn)
         except BaseException:
             conn.close()
             self._conn = None
@@ -292,6 +295,37 @@ class EmbeddedStore(GraphStore):
                 conn.executemany("INSERT INTO meta(key, value) VALUES (?, ?)", [
                     ("format", FORMAT), ("version", str(SCHEMA_VERSION)),
                     ("store_id", uuid.uuid4().hex), ("generation", "0")])
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _order_column(conn: sqlite3.Connection) -> str:
+        """What per-document rows are merged in: ``merge_order``, or, in a store written
+        before it existed and opened read-only, the ingest order it was written in."""
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+        return "d.merge_order" if "merge_order" in columns else "d.seq"
+
+    @staticmethod
+    def _add_merge_order(conn: sqlite3.Connection) -> None:
+        """Stores written before documents were merged by date get the column, filled
+        from each document's own rows (its date, its PTG's start), in one transaction."""
+        if EmbeddedStore._order_column(conn) == "d.merge_order":
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if EmbeddedStore._order_column(conn) != "d.merge_order":  # another process may have done it
+                conn.execute("ALTER TABLE documents ADD COLUMN merge_order TEXT")
+                dates = {doc: json.loads(props).get("date") for doc, props in conn.execute(
+                    "SELECT doc_id, props FROM node_support WHERE node_id = doc_id")}
+                starts: dict[str, list] = {}
+                for doc, props in conn.execute("SELECT doc_id, props FROM node_support WHERE label = 'Event'"):
+                    starts.setdefault(doc, []).append(json.loads(props).get("start"))
+                conn.executemany("UPDATE documents SET merge_order=? WHERE id=?", [
+                    (merge_order_key(doc, dates.get(doc), starts.get(doc, ())), doc)
+                    for (doc,) in conn.execute("SELECT id FROM documents").fetchall()])
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -362,24 +396,24 @@ class EmbeddedStore(GraphStore):
         self._refuse_if_read_only()
         graph.check()
         node_rows, edge_rows = _rows_of(graph)
-        return self._replace(graph.doc_id, graph.content_hash, node_rows, edge_rows)
+        return self._replace(graph.doc_id, graph.content_hash, node_rows, edge_rows, merge_order(graph))
 
     def remove_document(self, doc_id: str) -> WriteResult:
         self._refuse_if_read_only()
-        return self._replace(doc_id, None, [], [])
+        return self._replace(doc_id, None, [], [], "")
 
     def _refuse_if_read_only(self) -> None:
         if self.read_only:
             raise StoreError(f"store {self.path} is open read-only; it cannot be written")
 
     def _replace(self, doc_id: str, content_hash: str | None,
-                 node_rows: list[_NodeRow], edge_rows: list[_EdgeRow]) -> WriteResult:
+                 node_rows: list[_NodeRow], edge_rows: list[_EdgeRow], order: str) -> WriteResult:
         """Replace (content_hash given) or remove (None) one document's rows in one transaction."""
         with self._lock, self._errors():
             conn = self._connection()
             conn.execute("BEGIN IMMEDIATE")
             try:
-                result, refresh, gen = self._replace_in_txn(conn, doc_id, content_hash, node_rows, edge_rows)
+                result, refresh, gen = self._replace_in_txn(conn, doc_id, content_hash, node_rows, edge_rows, order)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -390,12 +424,12 @@ class EmbeddedStore(GraphStore):
                 self._loaded_gen = gen
             return result
 
-    def _replace_in_txn(self, conn, doc_id, content_hash, node_rows, edge_rows):
+    def _replace_in_txn(self, conn, doc_id, content_hash, node_rows, edge_rows, order):
         gen_before = self._read_gen(conn)
-        stored = conn.execute("SELECT content_hash FROM documents WHERE id=?", (doc_id,)).fetchone()
+        stored = conn.execute("SELECT content_hash, merge_order FROM documents WHERE id=?", (doc_id,)).fetchone()
         if stored is None and content_hash is None:
             return WriteResult(unchanged=True), None, gen_before
-        if stored is not None and stored[0] == content_hash:
+        if stored is not None and tuple(stored) == (content_hash, order):
             old_nodes = conn.execute(
                 "SELECT ord, node_id, label, name, aliases, props FROM node_support "
                 "WHERE doc_id=? ORDER BY ord", (doc_id,)).fetchall()
@@ -429,10 +463,10 @@ class EmbeddedStore(GraphStore):
         else:
             seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM documents").fetchone()[0]
             now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            conn.execute("INSERT INTO documents(id, content_hash, seq, ingested_at) VALUES (?, ?, ?, ?) "
-                         "ON CONFLICT(id) DO UPDATE SET content_hash=excluded.content_hash, "
-                         "seq=excluded.seq, ingested_at=excluded.ingested_at",
-                         (doc_id, content_hash, seq, now))
+            conn.execute("INSERT INTO documents(id, content_hash, seq, ingested_at, merge_order) "
+                         "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET content_hash=excluded.content_hash, "
+                         "seq=excluded.seq, ingested_at=excluded.ingested_at, merge_order=excluded.merge_order",
+                         (doc_id, content_hash, seq, now, order))
             conn.executemany("INSERT INTO node_support(doc_id, ord, node_id, label, name, aliases, props) "
                              "VALUES (?, ?, ?, ?, ?, ?, ?)", [(doc_id, *r) for r in node_rows])
             conn.executemany("INSERT INTO edge_support(doc_id, ord, source, type, target, props, evidence) "
@@ -462,7 +496,7 @@ class EmbeddedStore(GraphStore):
             rows = conn.execute(
                 "SELECT ns.node_id, ns.label, ns.name, ns.aliases, ns.props FROM node_support ns "
                 "JOIN documents d ON d.id = ns.doc_id "
-                f"WHERE ns.node_id IN ({','.join('?' * len(chunk))}) ORDER BY ns.node_id, d.seq", chunk)
+                f"WHERE ns.node_id IN ({','.join('?' * len(chunk))}) ORDER BY ns.node_id, {self._order}", chunk)
             for nid, group in itertools.groupby(rows, key=lambda r: r[0]):
                 out[nid] = _merge_node(nid, [r[1:] for r in group])
             for nid in chunk:
@@ -474,7 +508,7 @@ class EmbeddedStore(GraphStore):
         for key in keys:
             rows = conn.execute(
                 "SELECT es.props, es.evidence FROM edge_support es JOIN documents d ON d.id = es.doc_id "
-                "WHERE es.source=? AND es.type=? AND es.target=? ORDER BY d.seq", key).fetchall()
+                f"WHERE es.source=? AND es.type=? AND es.target=? ORDER BY {self._order}", key).fetchall()
             out[key] = _merge_edge(key, rows) if rows else None
         return out
 
@@ -495,12 +529,12 @@ class EmbeddedStore(GraphStore):
             self._memo = {}
             rows = conn.execute(
                 "SELECT ns.node_id, ns.label, ns.name, ns.aliases, ns.props FROM node_support ns "
-                "JOIN documents d ON d.id = ns.doc_id ORDER BY ns.node_id, d.seq")
+                f"JOIN documents d ON d.id = ns.doc_id ORDER BY ns.node_id, {self._order}")
             for nid, group in itertools.groupby(rows, key=lambda r: r[0]):
                 self._put_node(_merge_node(nid, [r[1:] for r in group]))
             rows = conn.execute(
                 "SELECT es.source, es.type, es.target, es.props, es.evidence FROM edge_support es "
-                "JOIN documents d ON d.id = es.doc_id ORDER BY es.source, es.type, es.target, d.seq")
+                f"JOIN documents d ON d.id = es.doc_id ORDER BY es.source, es.type, es.target, {self._order}")
             for (source, type_, target), group in itertools.groupby(rows, key=lambda r: r[:3]):
                 # merged on first use (_edge_in): most answers touch a small part of the graph
                 g.add_edge(source, target, key=type_, rows=[r[3:] for r in group])
@@ -743,46 +777,41 @@ class EmbeddedStore(GraphStore):
 
     def document_graphs(self) -> Iterator[DocumentGraph]:
         with self._lock, self._errors():
-            docs = self._connection().execute(
-                "SELECT id, content_hash FROM documents ORDER BY seq").fetchall()
-        for doc_id, content_hash in docs:
-            with self._lock, self._errors():
-                conn = self._connection()
-                conn.execute("BEGIN")
-                try:
-                    still = conn.execute("SELECT content_hash FROM documents WHERE id=?", (doc_id,)).fetchone()
-                    node_rows = conn.execute(
-                        "SELECT node_id, label, name, aliases, props FROM node_support "
-                        "WHERE doc_id=? ORDER BY ord", (doc_id,)).fetchall()
-                    edge_rows = conn.execute(
-                        "SELECT source, type, target, props, evidence FROM edge_support "
-                        "WHERE doc_id=? ORDER BY ord", (doc_id,)).fetchall()
-                finally:
-                    conn.execute("COMMIT")
-            if still is None:
-                continue  # removed while we iterated
-            nodes = [Node(nid, label, name, json.loads(a), json.loads(p))
-                     for nid, label, name, a, p in node_rows]
-            edges = [Edge(s, d, t, [Evidence(*ev) for ev in json.loads(evj)], json.loads(p))
-                     for s, t, d, p, evj in edge_rows]
-            yield DocumentGraph(doc_id, still[0], nodes, edges)
+            docs = self._connection().execute("SELECT id FROM documents ORDER BY seq").fetchall()
+        for (doc_id,) in docs:
+            graph = self.document_graph(doc_id)
+            if graph is not None:  # else removed while we iterated
+                yield graph
 
-    def alias_table(self, labels: Iterable[str]) -> list[tuple[str, str, str, str]]:
-        return self.alias_table_without(labels, ())
-
-    def alias_table_without(self, labels: Iterable[str], documents: Iterable[str]) -> list[tuple[str, str, str, str]]:
-        # straight from the support rows: an ingest needs the names, not the merged graph
-        wanted = sorted(set(labels))
-        if not wanted:
-            return []
-        marks = ",".join("?" * len(wanted))
+    def document_graph(self, doc_id: str) -> DocumentGraph | None:
         with self._lock, self._errors():
-            found = self._connection().execute(
-                f"SELECT s.node_id, s.label, s.name, s.aliases FROM node_support s "
-                f"JOIN documents d ON d.id = s.doc_id WHERE s.label IN ({marks}) "
-                f"AND s.doc_id NOT IN (SELECT value FROM json_each(?)) ORDER BY d.seq, s.ord",
-                [*wanted, json.dumps(sorted(set(documents)))]).fetchall()
-        return alias_rows((node_id, label, name, json.loads(aliases)) for node_id, label, name, aliases in found)
+            conn = self._connection()
+            conn.execute("BEGIN")
+            try:
+                still = conn.execute("SELECT content_hash FROM documents WHERE id=?", (doc_id,)).fetchone()
+                node_rows = conn.execute(
+                    "SELECT node_id, label, name, aliases, props FROM node_support "
+                    "WHERE doc_id=? ORDER BY ord", (doc_id,)).fetchall()
+                edge_rows = conn.execute(
+                    "SELECT source, type, target, props, evidence FROM edge_support "
+                    "WHERE doc_id=? ORDER BY ord", (doc_id,)).fetchall()
+            finally:
+                conn.execute("COMMIT")
+        if still is None:
+            return None
+        nodes = [Node(nid, label, name, json.loads(a), json.loads(p))
+                 for nid, label, name, a, p in node_rows]
+        edges = [Edge(s, d, t, [Evidence(*ev) for ev in json.loads(evj)], json.loads(p))
+                 for s, t, d, p, evj in edge_rows]
+        return DocumentGraph(doc_id, still[0], nodes, edges)
+
+    def node_entries(self, label: str) -> list[tuple[str, Node]]:
+        with self._lock, self._errors():
+            rows = self._connection().execute(
+                f"SELECT s.doc_id, s.node_id, s.label, s.name, s.aliases, s.props FROM node_support s "
+                f"JOIN documents d ON d.id = s.doc_id WHERE s.label = ? ORDER BY {self._order}, s.ord",
+                (label,)).fetchall()
+        return [(doc_id, Node(nid, lab, name, json.loads(a), json.loads(p))) for doc_id, nid, lab, name, a, p in rows]
 
     def __repr__(self) -> str:
         return f"EmbeddedStore({self.location!r}{', read_only=True' if self.read_only else ''})"

@@ -6,7 +6,7 @@ Representation (what a Neo4j Browser user sees):
 * a node per entity, label from the schema, properties ``id`` (unique), ``name``,
   ``aliases``, the merged label-specific properties (``kind``, ``text``, ``status``,
   ``date`` ... dates as ISO strings), and hidden bookkeeping: ``_doc_props`` (JSON:
-  document id -> that document's name/aliases/props and ingest sequence), ``_docs``,
+  document id -> that document's name/aliases/props, merge order and ingest sequence), ``_docs``,
   ``_keys`` / ``_name_key`` / ``_alias_keys`` / ``_text_key`` (normalized match keys);
 * a relationship per fact, merged properties (``topics``, ``role``), ``weight``, the
   evidence as parallel lists ``ev_doc``, ``ev_start``, ``ev_end``, ``ev_quote`` (Neo4j
@@ -18,7 +18,9 @@ Representation (what a Neo4j Browser user sees):
   generation counter. Exports, counts and queries hide all bookkeeping.
 
 Merging is the embedded store's (see :mod:`.base`): per-document entries ordered by
-ingest sequence, later documents win scalars, lists and aliases are unions.
+:func:`~.base.merge_order` (date, then id), later documents win scalars, lists and
+aliases are unions. Entries written before the merge order existed sort first, by
+ingest sequence.
 
 Example (needs a server)::
 
@@ -47,9 +49,9 @@ from neo4j.exceptions import (AuthError, ClientError, ConfigurationError, Driver
 
 from .. import cypher
 from ..model import LABELS, REL_TYPES, DocumentGraph, Edge, Evidence, GraphExport, Node, normalize
-from .base import Direction, GraphStore, PathResult, StoreError, WriteResult
+from .base import Direction, GraphStore, PathResult, StoreError, WriteResult, merge_order
 # the merge rule and snippets are the contract's, shared by every store
-from .base import canonical_json as _dumps, merge_props as _merge_props, search_snippet as _snippet
+from .base import canonical_json as _dumps, merge_props as _merge_props, public_props as _public_props, search_snippet as _snippet
 
 __all__ = ["Neo4jStore", "redact_uri"]
 
@@ -217,15 +219,20 @@ def _document_rows(graph: DocumentGraph) -> tuple[dict[str, dict], dict[_EdgeKey
     return nodes, edges
 
 
+def _merge_position(entry: dict) -> tuple[str, int]:
+    """Where a per-document entry stands in the merge (:func:`~.base.merge_order`)."""
+    return entry.get("order", ""), entry["seq"]
+
+
 def _merged_node(entries: Iterable[dict]) -> tuple[str, list[str], dict[str, Any]]:
     """(name, aliases, props) of a node from its per-document entries (merge rule of :mod:`.base`)."""
-    ordered = sorted(entries, key=lambda e: e["seq"])
+    ordered = sorted(entries, key=_merge_position)
     aliases: list[str] = []
     props: dict[str, Any] = {}
     for entry in ordered:
         aliases.extend(a for a in entry["aliases"] if a not in aliases)
         _merge_props(props, entry["props"])
-    return ordered[-1]["name"], aliases, props
+    return ordered[-1]["name"], aliases, _public_props(props)
 
 
 def _node_from(label: str, node_id: str, doc_props: str) -> Node:
@@ -251,10 +258,10 @@ def _edge_entries(doc_props: str | None, evidence: list | None) -> dict[str, dic
 
 
 def _merged_edge(entries: dict[str, dict]) -> tuple[dict[str, Any], list[tuple]]:
-    """(props, evidence items) of a relationship: entries in ingest order, evidence deduplicated."""
+    """(props, evidence items) of a relationship: entries in merge order, evidence deduplicated."""
     props: dict[str, Any] = {}
     evidence: dict[tuple, None] = {}
-    for entry in sorted(entries.values(), key=lambda e: e["seq"]):
+    for entry in sorted(entries.values(), key=_merge_position):
         _merge_props(props, entry["props"])
         evidence.update(dict.fromkeys(map(tuple, entry["evidence"])))
     return props, list(evidence)
@@ -286,11 +293,12 @@ def _edge_properties(entries: dict[str, dict]) -> dict[str, Any]:
     props: dict[str, Any] = {}
     position: dict[tuple, int] = {}
     stored: dict[str, dict] = {}
-    for doc, entry in sorted(entries.items(), key=lambda kv: kv[1]["seq"]):
+    for doc, entry in sorted(entries.items(), key=lambda kv: _merge_position(kv[1])):
         _merge_props(props, entry["props"])
         # a quote with a NUL cannot be stored verbatim in a FalkorDB string: the entry keeps
         # it whole (JSON escapes it); the ev_* lists still hold it, NUL dropped, for search
-        stored[doc] = {"seq": entry["seq"], "props": entry["props"],
+        stored[doc] = {"seq": entry["seq"], **({"order": entry["order"]} if "order" in entry else {}),
+                       "props": entry["props"],
                        "ev": [list(item) if "\x00" in item[1] else position.setdefault(tuple(item), len(position))
                               for item in entry["evidence"]]}
         for item in entry["evidence"]:
@@ -603,30 +611,30 @@ class Neo4jStore(GraphStore):
         nodes, edges = _document_rows(graph)
         fingerprint = hashlib.sha256(_dumps([list(nodes.items()), [[list(k), v] for k, v in edges.items()]])
                                      .encode()).hexdigest()
-        return self._replace(graph.doc_id, graph.content_hash, fingerprint, nodes, edges)
+        return self._replace(graph.doc_id, graph.content_hash, fingerprint, nodes, edges, merge_order(graph))
 
     def remove_document(self, doc_id: str) -> WriteResult:
         self._refuse_if_read_only()
-        return self._replace(doc_id, None, None, {}, {})
+        return self._replace(doc_id, None, None, {}, {}, "")
 
     def _refuse_if_read_only(self) -> None:
         if self.read_only:
             raise StoreError(f"Neo4j store {self.location} is open read-only; it cannot be written")
 
-    def _replace(self, doc_id, content_hash, fingerprint, nodes, edges) -> WriteResult:
+    def _replace(self, doc_id, content_hash, fingerprint, nodes, edges, order) -> WriteResult:
         try:
             with self._errors():
                 if self.dialect.transactional:
                     with self._session(write=True) as session:
                         return session.execute_write(self._replace_work, doc_id, content_hash,
-                                                     fingerprint, nodes, edges)
+                                                     fingerprint, nodes, edges, order)
                 # FalkorDB: optimistic; another writer got in between our read and our write
                 # (each write moves the generation), so read again. Someone's write lands in
                 # every round, and the jitter keeps two writers from colliding in lockstep.
                 for attempt in range(_MAX_CONFLICTS):
                     try:
                         return self._autocommit(self._replace_work, doc_id, content_hash, fingerprint,
-                                                nodes, edges)
+                                                nodes, edges, order)
                     except _Conflict:
                         time.sleep(random.uniform(0.0, min(0.5, 0.005 * 2 ** attempt)))
                 raise StoreError(f"Neo4j store {self.location}: {_MAX_CONFLICTS} attempts to write "
@@ -676,7 +684,7 @@ class Neo4jStore(GraphStore):
                 meta = (key, doc_props, extra)
         return node_state, edge_state, meta
 
-    def _replace_work(self, tx, doc_id, content_hash, fingerprint, nodes, edges) -> WriteResult:
+    def _replace_work(self, tx, doc_id, content_hash, fingerprint, nodes, edges, order) -> WriteResult:
         d = self.dialect
         run = lambda q, p=None: self._run(tx, d, q, p)  # noqa: E731
         if d.transactional:  # Neo4j: the meta node's write lock serialises writers
@@ -718,7 +726,8 @@ class Neo4jStore(GraphStore):
             entries.pop(doc_id, None)
             if nid in nodes:
                 e = nodes[nid]
-                entries[doc_id] = {"seq": seq, "name": e["name"], "aliases": e["aliases"], "props": e["props"]}
+                entries[doc_id] = {"seq": seq, "order": order, "name": e["name"], "aliases": e["aliases"],
+                                   "props": e["props"]}
             if entries:
                 props = _node_properties(nid, entries)
                 if nid == doc_id and content_hash is not None:
@@ -742,7 +751,7 @@ class Neo4jStore(GraphStore):
             entries = edge_state.get(key, {})
             entries.pop(doc_id, None)
             if key in edges:
-                entries[doc_id] = {"seq": seq, **edges[key]}
+                entries[doc_id] = {"seq": seq, "order": order, **edges[key]}
             if entries:
                 props = _edge_properties(entries)
                 if d.record_bytes:
@@ -977,9 +986,21 @@ class Neo4jStore(GraphStore):
     def document_graphs(self) -> Iterator[DocumentGraph]:
         doc_ids = [r["id"] for r in self._read(cypher.LIST_DOCUMENTS)]
         for doc_id in doc_ids:
-            graph = self._read_with(self._document_graph_work, doc_id)
+            graph = self.document_graph(doc_id)
             if graph is not None:
                 yield graph
+
+    def document_graph(self, doc_id: str) -> DocumentGraph | None:
+        return self._read_with(self._document_graph_work, doc_id)
+
+    def node_entries(self, label: str) -> list[tuple[str, Node]]:
+        rows = self._read_with(self._rows, cypher.node_entries(label, self.dialect))
+        kept = []
+        for r in rows:
+            for doc_id, e in json.loads(r["doc_props"]).items():
+                kept.append((_merge_position(e), doc_id, Node(r["id"], label, e["name"], e["aliases"], e["props"])))
+        kept.sort(key=lambda k: (k[0], k[1], k[2].id))
+        return [(doc_id, n) for _, doc_id, n in kept]
 
     def _document_graph_work(self, tx, doc_id: str) -> DocumentGraph | None:
         run = lambda q, p=None: self._run(tx, self.dialect, q, p)  # noqa: E731
@@ -1000,18 +1021,6 @@ class Neo4jStore(GraphStore):
         edges = [Edge(s, o, t, [Evidence(*ev) for ev in edge_entries[(s, t, o)]["evidence"]],
                       edge_entries[(s, t, o)]["props"]) for s, t, o in keys if (s, t, o) in edge_entries]
         return DocumentGraph(doc_id, d["content_hash"], nodes, edges)
-
-    def alias_table(self, labels: Iterable[str]) -> list[tuple[str, str, str, str]]:
-        wanted = [cypher.check_label(label) for label in labels]
-        if not wanted:
-            return []
-        rows = set()
-        for r in self._read_with(self._rows, cypher.alias_table(self.dialect), {"labels": wanted}):
-            for text in [r["name"], *(r["aliases"] or [])]:
-                key = normalize(text)
-                if key:
-                    rows.add((key, r["id"], r["label"], r["name"]))
-        return sorted(rows)
 
     def generation(self) -> str:
         rows = self._read(cypher.READ_META)
