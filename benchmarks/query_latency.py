@@ -12,6 +12,7 @@ Each query runs ``--repeat`` times with names drawn at random from the graph (th
 names for both stores). Targets: p95 <= 50 ms embedded, <= 200 ms over Bolt.
 
     .venv/bin/python benchmarks/query_latency.py [--quick] [--nodes N --edges M] [--bolt-scale F] [--no-bolt]
+        [--store DIR]   # reuse an embedded store written by an earlier run (load s: 0)
 """
 from __future__ import annotations
 
@@ -220,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bolt-scale", type=float, default=None, help="fraction of the graph for FalkorDB "
                     "(default 0.1; quick 1.0)")
     ap.add_argument("--no-bolt", action="store_true")
+    ap.add_argument("--store", type=Path, help="query this embedded store (opened read-only) instead of writing "
+                    "a new one; it must hold the graph of the same --nodes/--edges/--seed")
     ap.add_argument("--seed", type=int, default=5)
     args = ap.parse_args(argv)
     n_nodes = args.nodes or (10_000 if args.quick else 100_000)
@@ -237,10 +240,14 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict[str, list[float]]] = {}
     sizes: dict[str, tuple[int, int, float, float]] = {}
 
-    store = EmbeddedStore(work / "embedded")
-    t_load = load(store, graphs, "embedded")
-    store.close()
-    store = EmbeddedStore(work / "embedded", read_only=True)
+    if args.store:
+        t_load, where = 0.0, args.store
+    else:
+        where = work / "embedded"
+        store = EmbeddedStore(where)
+        t_load = load(store, graphs, "embedded")
+        store.close()
+    store = EmbeddedStore(where, read_only=True)
     with timed() as t_open:
         counts = store.counts()  # first read: loads the merged graph
     sizes["embedded"] = (sum(counts["nodes"].values()), sum(counts["edges"].values()), t_load, t_open[0])

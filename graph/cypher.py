@@ -60,7 +60,8 @@ __all__ = [
     "read_document", "LIST_DOCUMENTS", "read_state", "edges_many", "neighbours", "BOLT_PARAMETER_BUDGET",
     "delete_edges", "delete_nodes", "upsert_nodes", "upsert_edges",
     "find_nodes", "get_nodes_any", "get_nodes", "node_edges", "search", "search_quotes", "top_nodes",
-    "COUNTS", "export_nodes", "export_edges", "node_entries", "WIPE", "WriteStep",
+    "COUNT_NODES", "count_relationships", "EVENT_SESSIONS", "EVENT_DOCUMENTS", "label_ids",
+    "export_nodes", "export_edges", "node_entries", "WIPE", "WriteStep",
     "relationship_types_except", "FALKORDB_RECORD_BYTES", "ROW_BYTES", "PIECE_CHARS", "FIELD_KINDS",
     "NODE_READ_FIELDS", "DOCUMENT_FIELDS", "EDGE_READ_FIELDS", "stored_bytes", "pieces",
 ]
@@ -204,6 +205,15 @@ class Dialect:
     def big(self, var: str, ref: str = "true") -> str:
         """The ``big`` column: null, or ``ref`` when :meth:`large` left ``var``'s fields out."""
         return "null" if self.record_bytes is None else f"CASE WHEN {self.fits(var)} THEN null ELSE {ref} END"
+
+    def degree(self, var: str) -> str:
+        """Cypher: the number of relationships at node ``var``, out plus in (a self-loop
+        counts twice, as in the embedded store; an undirected pattern counts it once).
+        FalkorDB keeps them in its adjacency matrices (``indegree``/``outdegree``: 24 ms
+        ranking 7,500 people by degree, 204 ms with a pattern comprehension)."""
+        if self.name == "falkordb":
+            return f"(indegree({var}) + outdegree({var}))"
+        return f"(size([({var})-->() | 1]) + size([({var})<--() | 1]))"
 
     def prepare(self, query: str, params: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
         """The (query, parameters) to send: unchanged for Neo4j, and for FalkorDB when
@@ -489,7 +499,7 @@ def upsert_edges(rel_type: str, source_label: str, target_label: str, rows: list
 # -- reads ----------------------------------------------------------------------------
 def _node_columns(d: Dialect) -> str:
     return (f"labels(n) AS labels, n.id AS id, {d.large('n', 'n._doc_props')} AS doc_props, "
-            f"size([(n)--() | 1]) AS degree, {d.big('n')} AS big")
+            f"{d.degree('n')} AS degree, {d.big('n')} AS big")
 
 
 #: ``big`` of a relationship row: the labels of its ends, to fetch it with :func:`pieces`
@@ -569,7 +579,7 @@ def search(dialect: Dialect | None = None) -> str:
         f"MATCH (n) WHERE n._doc_props IS NOT NULL AND {_NAMED} "
         "WITH n, CASE WHEN n._name_key CONTAINS $q THEN 0 "
         "WHEN any(k IN n._alias_keys WHERE k CONTAINS $q) THEN 1 ELSE 2 END AS rank, null AS quote "
-        "WITH n, rank, quote, size([(n)--() | 1]) AS degree "
+        f"WITH n, rank, quote, {d.degree('n')} AS degree "
         f"RETURN {_search_columns(d)} ORDER BY rank, degree DESC, n.name, n.id LIMIT $limit")
 
 
@@ -585,24 +595,45 @@ def search_quotes(dialect: Dialect | None = None) -> str:
         f"WHERE n._doc_props IS NOT NULL AND NOT n:Document AND NOT {_NAMED} "
         "WITH n, head(collect(r)) AS r "
         "WITH n, 3 AS rank, [i IN range(0, size(r._ev_key) - 1) WHERE r._ev_key[i] CONTAINS $q | r.ev_quote[i]][0] "
-        "AS quote, size([(n)--() | 1]) AS degree "
+        f"AS quote, {d.degree('n')} AS degree "
         f"RETURN {_search_columns(d)} ORDER BY degree DESC, n.name, n.id LIMIT $limit")
 
 
 def top_nodes(label: str, dialect: Dialect | None = None) -> str:
     """Parameters: ``$limit``."""
     d = dialect or NEO4J
-    return (f"MATCH (n:`{check_label(label)}`) WITH n, size([(n)--() | 1]) AS degree "
+    return (f"MATCH (n:`{check_label(label)}`) WITH n, {d.degree('n')} AS degree "
             f"RETURN labels(n) AS labels, n.id AS id, {d.large('n', 'n._doc_props')} AS doc_props, degree, "
             f"{d.big('n')} AS big ORDER BY degree DESC, n.name, n.id LIMIT $limit")
 
 
-#: rows ``kind`` ('node' or 'edge'), ``name`` (label or type), ``c``: one count per label and
-#: per type, each answered from the server's statistics (a scan of every node and
-#: relationship took 140 ms on 13k nodes / 91k relationships on FalkorDB)
-COUNTS = " UNION ALL ".join(
-    [f"MATCH (n:`{label}`) RETURN 'node' AS kind, '{label}' AS name, count(n) AS c" for label in LABELS]
-    + [f"MATCH ()-[r:`{t}`]->() RETURN 'edge' AS kind, '{t}' AS name, count(r) AS c" for t in REL_TYPES])
+def label_ids(label: str) -> str:
+    """Rows ``id``: every node of ``label`` written by ptgkg (ids only)."""
+    return f"MATCH (n:`{check_label(label)}`) WHERE n._doc_props IS NOT NULL RETURN n.id AS id"
+
+
+#: a relationship written by ptgkg that has evidence (``weight``: its evidence items)
+_EVIDENCED = "{var}._doc_props IS NOT NULL AND {var}.weight > 0"
+
+#: rows ``event``, ``sessions``: the sessions PART_OF each event (relationships with evidence)
+EVENT_SESSIONS = ("MATCH (s)-[p:PART_OF]->(e:Event) WHERE " + _EVIDENCED.format(var="p")
+                  + " RETURN e.id AS event, count(p) AS sessions")
+#: rows ``event``, ``documents``: the Documents RECORDING those sessions, each once per event
+EVENT_DOCUMENTS = ("MATCH (d:Document)-[r:RECORDS]->(s)-[p:PART_OF]->(e:Event) WHERE "
+                   + _EVIDENCED.format(var="r") + " AND " + _EVIDENCED.format(var="p")
+                   + " RETURN e.id AS event, count(DISTINCT d) AS documents")
+
+
+#: rows ``name`` (a label), ``c``: one count per label, from the server's statistics (a
+#: scan of every node and relationship took 140 ms on 13k nodes / 91k relationships on FalkorDB)
+COUNT_NODES = " UNION ALL ".join(f"MATCH (n:`{label}`) RETURN '{label}' AS name, count(n) AS c" for label in LABELS)
+
+
+def count_relationships(rel_type: str) -> str:
+    """One row ``c``: how many relationships of ``rel_type``. FalkorDB answers exactly this
+    shape from its statistics (0.4 ms); with any other column, or inside a UNION, it
+    counts them one by one (10 ms per type on 91k relationships, 110 ms for all)."""
+    return f"MATCH ()-[r:`{check_type(rel_type)}`]->() RETURN count(r) AS c"
 
 
 def export_nodes(dialect: Dialect | None = None) -> str:

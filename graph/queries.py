@@ -2,10 +2,10 @@
 
 Each function walks the graph from the node a name resolves to, using only
 ``find_nodes`` / ``get_nodes`` / ``edges`` / ``search`` / ``top_nodes`` /
-``shortest_path`` / ``counts``, so it runs natively on the embedded store and
-on Neo4j without loading the whole graph. Answers are typed dataclasses with a
-``to_dict()`` (for ``--json``); every fact comes with the quoted evidence that
-supports it, and facts without evidence are never returned.
+``shortest_path`` / ``counts`` / ``event_counts``, so it runs natively on the
+embedded store and on Neo4j without loading the whole graph. Answers are typed
+dataclasses with a ``to_dict()`` (for ``--json``); every fact comes with the quoted
+evidence that supports it, and facts without evidence are never returned.
 
 Evidence is put in context (:class:`EvidenceView`): its document, the session
 whose heading precedes it in that document (from the document's ``RECORDS``
@@ -1143,29 +1143,16 @@ def neighbourhood(store: GraphStore, name: str, depth: int = 1, limit: int = 200
 def overview(store: GraphStore, limit: int = 10) -> Overview:
     """Counts, the PTG timeline, and the most connected projects, people and topics."""
     with store.snapshot():
-        r = _Reader(store)
         counts = store.counts()
         all_events = _all_of_label(store, "Event", counts)
-        # counting needs only the edges' ends, not the sessions' and documents' nodes; and a
-        # document's few out-edges are all RECORDS, where a session has dozens of in-edges
-        events_of: dict[str, list[str]] = defaultdict(list)  # session -> its events
-        sessions_of: dict[str, int] = defaultdict(int)
-        for event_id, edges in r.edges_many([e.id for e in all_events], ["PART_OF"], "in").items():
-            sessions_of[event_id] = len(edges)
-            for e in edges:
-                events_of[e.source].append(event_id)
-        docs_of: dict[str, set[str]] = defaultdict(set)
-        documents = [d.id for d in _all_of_label(store, "Document", counts)]
-        for edges in r.edges_many(documents, ["RECORDS"], "out").values():
-            for e in edges:
-                for event_id in events_of.get(e.target, ()):
-                    docs_of[event_id].add(e.source)
+        # counted by the store: sessions PART_OF each event and the documents recording
+        # them, without reading every Document (or merging their relationships)
+        per_event = store.event_counts()
         events = []
         for event in all_events:
-            sessions = range(sessions_of[event.id])
-            docs = docs_of[event.id]
+            n_sessions, n_documents = per_event.get(event.id, (0, 0))
             events.append(EventView(node=event, start=_str(event.props.get("start")),
-                                    end=_str(event.props.get("end")), sessions=len(sessions), documents=len(docs)))
+                                    end=_str(event.props.get("end")), sessions=n_sessions, documents=n_documents))
         events.sort(key=lambda e: ((_as_date(e.start) or date.max), e.node.name))
 
         def top(label: str) -> list[Involvement]:

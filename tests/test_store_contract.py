@@ -11,7 +11,7 @@ import hashlib
 import pytest
 
 from ptgkg.graph.model import LABELS, REL_TYPES, DocumentGraph, Edge, Evidence, Node, node_id
-from ptgkg.graph.stores.base import StoreError
+from ptgkg.graph.stores.base import GraphStore, StoreError
 
 
 class DocBuilder:
@@ -283,6 +283,63 @@ def test_counts_and_top_nodes(store):
     assert len(top) == 2 and top[0][1] >= top[1][1]
     assert {n.id for n, _ in store.top_nodes("Project", limit=10)} == {
         "project:kolla", "project:tripleo", "project:ceph"}
+
+
+def _ptg_notes(key: str, event: str, start: str, sessions: list[str], people: list[str]) -> DocumentGraph:
+    """A PTG etherpad recording ``sessions`` of ``event``, each attended by ``people``."""
+    b = DocBuilder(key, f"{event} etherpad {key}")
+    ev = b.node("Event", event, start=start, end=start)
+    nova = b.node("Project", "Nova", kind="team")
+    for title in sessions:
+        session = b.node("Session", f"Nova: {title}", key=f"{event} {title}", date=start)
+        b.edge(b.doc_id, "RECORDS", session, f"## {title}")
+        b.edge(session, "PART_OF", ev, f"{event}, {title}")
+        b.edge(nova, "PARTICIPATED_IN", session, f"Nova joined the {title} session")
+        for name in people:
+            b.edge(b.node("Person", name), "PARTICIPATED_IN", session, f"{name} attended {title}")
+    return b.build()
+
+
+def test_event_counts_are_sessions_and_the_documents_recording_them(store):
+    # two etherpads of the same PTG share a session; a third PTG's notes name no session
+    store.write_document(_ptg_notes("nova-1", "2024.1 Caracal PTG", "2023-10-23",
+                                    ["live migration", "quotas"], ["Sylvain Bauza"]))
+    store.write_document(_ptg_notes("nova-2", "2024.1 Caracal PTG", "2023-10-23",
+                                    ["quotas", "unified limits"], ["Dan Smith"]))
+    store.write_document(_ptg_notes("nova-3", "2024.2 Dalmatian PTG", "2024-04-08",
+                                    ["placement"], []))
+    b = DocBuilder("summary", "PTG summary")
+    b.node("Event", "2025.1 Epoxy PTG", start="2024-10-21")
+    store.write_document(b.build())
+    caracal, dalmatian, epoxy = (node_id("Event", e) for e in
+                                 ("2024.1 Caracal PTG", "2024.2 Dalmatian PTG", "2025.1 Epoxy PTG"))
+    assert store.event_counts() == {caracal: (3, 2), dalmatian: (1, 1), epoxy: (0, 0)}
+    # what the default (reading every Document's relationships) gives, on every store
+    assert store.event_counts() == GraphStore.event_counts(store)
+    store.remove_document(node_id("Document", "nova-2"))
+    assert store.event_counts() == {caracal: (2, 1), dalmatian: (1, 1), epoxy: (0, 0)}
+
+
+def test_top_nodes_is_the_head_of_the_full_ranking_ties_and_self_loops_included(store):
+    # six people of equal degree and one busier: every limit must cut the same order
+    store.write_document(_ptg_notes("nova-1", "2024.1 Caracal PTG", "2023-10-23", ["quotas"],
+                                    ["Sylvain Bauza", "Dan Smith", "Balazs Gibizer", "Rene Ribaud",
+                                     "Takashi Kajinami", "Uggla"]))
+    store.write_document(_ptg_notes("nova-2", "2024.1 Caracal PTG", "2023-10-23", ["placement"],
+                                    ["Dan Smith"]))
+    b = DocBuilder("nova-3", "Nova notes")
+    nova = b.node("Project", "Nova", kind="team")
+    b.edge(nova, "COLLABORATES_WITH", nova, "Nova compute and Nova API teams pair on quotas")
+    store.write_document(b.build())
+    exported = store.export()
+    total = store.counts()["nodes"]["Person"]
+    full = store.top_nodes("Person", total)
+    assert len(full) == total == 6
+    for limit in range(total + 1):
+        assert store.top_nodes("Person", limit) == full[:limit]
+    assert [n.name for n, _ in full[:2]] == ["Dan Smith", "Balazs Gibizer"]  # then by name
+    for node, degree in full + store.top_nodes("Project", 1):
+        assert degree == sum((e.source == node.id) + (e.target == node.id) for e in exported.edges)
 
 
 def test_document_graphs_copy_back_to_the_same_export(store):

@@ -190,6 +190,32 @@ class GraphStore(ABC):
     def top_nodes(self, label: str, limit: int = 10) -> list[tuple[Node, int]]:
         """The most connected nodes of a label, with their degree."""
 
+    def event_counts(self) -> dict[str, tuple[int, int]]:
+        """``{event id: (sessions, documents)}`` for every Event: how many sessions are
+        PART_OF it and how many Documents RECORD those sessions, counting only
+        relationships with evidence (what the overview's PTG timeline shows). Stores
+        override it to count without reading every Document; this default reads them."""
+        nodes = self.counts()["nodes"]
+
+        def every(label: str) -> list[str]:
+            total = nodes.get(label, 0)
+            return [n.id for n, _ in self.top_nodes(label, total)] if total else []
+
+        events_of: dict[str, list[str]] = {}  # session -> its events
+        sessions: dict[str, int] = {}
+        for event, edges in self.edges_many(every("Event"), ["PART_OF"], "in").items():
+            found = [e for e in edges if e.evidence]
+            sessions[event] = len(found)
+            for e in found:
+                events_of.setdefault(e.source, []).append(event)
+        documents: dict[str, set[str]] = {event: set() for event in sessions}
+        for doc, edges in self.edges_many(every("Document"), ["RECORDS"], "out").items():
+            for e in edges:
+                if e.evidence:
+                    for event in events_of.get(e.target, ()):
+                        documents[event].add(doc)
+        return {event: (n, len(documents[event])) for event, n in sessions.items()}
+
     @abstractmethod
     def shortest_path(self, source_id: str, target_id: str, max_hops: int = 6) -> PathResult | None:
         """A shortest undirected path, ignoring Document nodes; None if there is none."""

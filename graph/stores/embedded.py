@@ -23,13 +23,17 @@ Example
 """
 from __future__ import annotations
 
+import functools
 import gc
+import heapq
 import itertools
 import json
+import operator
 import sqlite3
 import threading
 import uuid
 from bisect import bisect_right
+from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -128,6 +132,43 @@ def _edge_in(source: str, target: str, type_: str, data: dict) -> Edge:
     if edge is None:
         edge = data["edge"] = _merge_edge((source, type_, target), data.pop("rows"))
     return edge
+
+
+def _has_evidence(data: dict) -> bool:
+    """True if an entry of the loaded graph has evidence, without merging it: its support
+    rows keep evidence as canonical JSON, ``[]`` when there is none."""
+    edge = data.get("edge")
+    if edge is not None:
+        return bool(edge.evidence)
+    return any(evidence != "[]" for _, evidence in data["rows"])
+
+
+class _Census:
+    """Node ids and degrees by label, and relationship counts by type, of one loaded graph."""
+
+    def __init__(self, g: nx.MultiDiGraph) -> None:
+        self.ids: dict[str, list[str]] = {}
+        self.degrees: dict[str, list[int]] = {}
+        # map() chains over the adjacency dicts themselves: the loops run in C (a Python
+        # loop over 900k relationships, or networkx's views, cost several times more)
+        ids = list(g._node)
+        lengths = functools.partial(map, len)
+
+        def sizes(adjacency: dict) -> Iterator[int]:  # relationships at each node, one direction
+            return map(sum, map(lengths, map(dict.values, map(adjacency.__getitem__, ids))))
+
+        degrees = map(operator.add, sizes(g._succ), sizes(g._pred))
+        for nid, data, degree in zip(ids, g._node.values(), degrees):
+            label = data["node"].label
+            found = self.ids.get(label)
+            if found is None:
+                found = self.ids[label] = []
+                self.degrees[label] = []
+            found.append(nid)
+            self.degrees[label].append(degree)
+        # every relationship once, as a key of its source's out-adjacency
+        self.edges: dict[str, int] = dict(Counter(itertools.chain.from_iterable(
+            itertools.chain.from_iterable(map(dict.values, g._succ.values())))))
 
 
 def _copy_node(n: Node) -> Node:
@@ -722,22 +763,60 @@ class EmbeddedStore(GraphStore):
                             _snippet(segment.originals[entry], segment.folded(entry), query)))
             return out
 
+    def _census(self, g: nx.MultiDiGraph) -> "_Census":
+        """Every node's label and degree and every type's count, in one pass per graph
+        version (callers hold the lock): what counts, rankings and the overview need."""
+        census = self._memo.get("census")
+        if census is None:
+            census = self._memo["census"] = _Census(g)
+        return census
+
     def top_nodes(self, label: str, limit: int = 10) -> list[tuple[Node, int]]:
         with self._reading() as g:
-            # ranked once per graph version: the dashboard's overview asks on every page view
-            ranked = self._memo.get(("top", label))
+            census = self._census(g)
+            ids, degrees = census.ids.get(label, []), census.degrees.get(label, [])
+            limit = min(max(0, int(limit)), len(ids))
+            # ranked once per graph version and limit: the overview asks on every page view
+            ranked = self._memo.get(("top", label, limit))
             if ranked is None:
-                by_label = self._memo.get("by_label")
-                if by_label is None:  # one pass over every node serves every label
-                    by_label = self._memo["by_label"] = {}
-                    for nid, data in g._node.items():
-                        by_label.setdefault(data["node"].label, []).append(nid)
-                succ, pred = g._succ, g._pred  # degree straight from the adjacency: 60k people
-                ranked = [(g._node[nid]["node"], sum(map(len, succ[nid].values())) + sum(map(len, pred[nid].values())))
-                          for nid in by_label.get(label, ())]
+                # the top 10 of 60k people without sorting them all: only nodes at least as
+                # connected as the limit-th most connected can be in it (ties included)
+                floor = heapq.nlargest(limit, degrees)[-1] if 0 < limit < len(ids) else 0
+                nodes = g._node
+                ranked = [(nodes[nid]["node"], d) for nid, d in zip(ids, degrees) if d >= floor] if limit else []
                 ranked.sort(key=lambda x: (-x[1], x[0].name, x[0].id))
-                self._memo[("top", label)] = ranked
-            return ranked[:limit]
+                ranked = self._memo[("top", label, limit)] = ranked[:limit]
+            return list(ranked)
+
+    def event_counts(self) -> dict[str, tuple[int, int]]:
+        with self._reading() as g:
+            found = self._memo.get("event_counts")
+            if found is None:
+                found = self._memo["event_counts"] = self._count_events(g)
+            return dict(found)
+
+    def _count_events(self, g: nx.MultiDiGraph) -> dict[str, tuple[int, int]]:
+        """From the adjacency and the support rows' evidence text: no edge is merged."""
+        census = self._census(g)
+        succ, pred = g._succ, g._pred
+        sessions: dict[str, int] = {}
+        events_of: dict[str, list[str]] = {}  # session -> its events
+        for event in census.ids.get("Event", ()):
+            n = 0
+            for session, keyed in pred[event].items():
+                data = keyed.get("PART_OF")
+                if data is not None and _has_evidence(data):
+                    n += 1
+                    events_of.setdefault(session, []).append(event)
+            sessions[event] = n
+        documents: dict[str, set[str]] = {event: set() for event in sessions}
+        for doc in census.ids.get("Document", ()):
+            for session, keyed in succ[doc].items():
+                data = keyed.get("RECORDS")
+                if data is not None and session in events_of and _has_evidence(data):
+                    for event in events_of[session]:
+                        documents[event].add(doc)
+        return {event: (n, len(documents[event])) for event, n in sessions.items()}
 
     def shortest_path(self, source_id: str, target_id: str, max_hops: int = 6) -> PathResult | None:
         with self._reading() as g:
@@ -759,16 +838,12 @@ class EmbeddedStore(GraphStore):
 
     def counts(self) -> dict[str, dict[str, int]]:
         with self._reading() as g:
-            if "counts" not in self._memo:
-                nodes = dict.fromkeys(LABELS, 0)
-                for _, data in g.nodes(data=True):
-                    nodes[data["node"].label] += 1
-                edges = dict.fromkeys(REL_TYPES, 0)
-                for _, _, key in g.edges(keys=True):
-                    edges[key] += 1
-                self._memo["counts"] = {"nodes": nodes, "edges": edges}
-            found = self._memo["counts"]
-            return {"nodes": dict(found["nodes"]), "edges": dict(found["edges"])}
+            census = self._census(g)
+            nodes = dict.fromkeys(LABELS, 0)
+            nodes.update((label, len(ids)) for label, ids in census.ids.items())
+            edges = dict.fromkeys(REL_TYPES, 0)
+            edges.update(census.edges)
+            return {"nodes": nodes, "edges": edges}
 
     def export(self) -> GraphExport:
         with self._reading() as g:

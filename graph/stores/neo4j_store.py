@@ -967,9 +967,29 @@ class Neo4jStore(GraphStore):
 
     def counts(self) -> dict[str, dict[str, int]]:
         counted = {"nodes": dict.fromkeys(LABELS, 0), "edges": dict.fromkeys(REL_TYPES, 0)}
-        for kind, name, c in self._read(cypher.COUNTS):
-            counted["nodes" if kind == "node" else "edges"][name] = c
+
+        def work(tx):
+            run = lambda query: self._run(tx, self.dialect, query)  # noqa: E731
+            return ([(r["name"], r["c"]) for r in run(cypher.COUNT_NODES)],
+                    [(t, r["c"]) for t in REL_TYPES for r in run(cypher.count_relationships(t))])
+
+        nodes, edges = self._read_with(work)
+        counted["nodes"].update(nodes)
+        counted["edges"].update(edges)
         return counted
+
+    def event_counts(self) -> dict[str, tuple[int, int]]:
+        # two aggregations on the server: one row per event, not one per Document
+        def work(tx):
+            return (self._run(tx, self.dialect, cypher.label_ids("Event")),
+                    self._run(tx, self.dialect, cypher.EVENT_SESSIONS),
+                    self._run(tx, self.dialect, cypher.EVENT_DOCUMENTS))
+
+        event_rows, session_rows, document_rows = self._read_with(work)
+        documents = {r["event"]: r["documents"] for r in document_rows}
+        out = {r["id"]: (0, 0) for r in event_rows}
+        out.update({r["event"]: (r["sessions"], documents.get(r["event"], 0)) for r in session_rows})
+        return out
 
     def export(self) -> GraphExport:
         def work(tx):
