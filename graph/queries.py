@@ -331,7 +331,9 @@ class _ContextCache:
         self.docs: dict[str, tuple[Node | None, list[int], list[tuple[Node, Node | None]]]] = {}
         self.event: dict[str, Node | None] = {}
         self.events_by_name: dict[str, Node | None] = {}
-        self.contexts: dict[tuple[str, int], _Context] = {}
+        self.contexts: dict[tuple[str, int], _Context] = {}  # (doc id, quote start) -> its context
+        self.sections: dict[tuple[str, int], _Context] = {}  # (doc id, heading number) -> context there
+        self.doc_dates: dict[str, frozenset[str | None]] = {}  # doc id -> every date its quotes can have
         self.decision_facts: dict[str, "_DecisionFacts | None"] = {}
 
 
@@ -371,6 +373,7 @@ class _Reader:
         self.decision_facts = shared.decision_facts
         self._docs, self._event = shared.docs, shared.event
         self._events_by_name, self._contexts = shared.events_by_name, shared.contexts
+        self._sections, self._doc_dates = shared.sections, shared.doc_dates
 
     def nodes(self, ids: Iterable[str]) -> dict[str, Node]:
         ids = list(dict.fromkeys(ids))
@@ -451,9 +454,13 @@ class _Reader:
         return self._events_by_name[name]
 
     def prepare(self, evidence: Iterable[Evidence]) -> None:
-        """Read the context of every document these items come from (its sessions, from
-        the RECORDS edges whose evidence is the session heading, and their events) at once."""
-        docs = list({ev.doc for ev in evidence} - self._docs.keys())
+        """Read the context of every document these items come from at once."""
+        self.prepare_docs({ev.doc for ev in evidence})
+
+    def prepare_docs(self, doc_ids: Iterable[str]) -> None:
+        """Read each document's sessions (from the RECORDS edges, whose evidence is the
+        session heading) and their events, for all these documents at once."""
+        docs = list(set(doc_ids) - self._docs.keys())
         if not docs:
             return
         nodes = self.nodes(docs)
@@ -476,10 +483,18 @@ class _Reader:
         if found is not None:
             return found
         if ev.doc not in self._docs:
-            self.prepare([ev])
-        doc, starts, sessions = self._docs[ev.doc]
+            self.prepare_docs([ev.doc])
+        found = self._contexts[key] = self._section_context(ev.doc, bisect_right(self._docs[ev.doc][1], ev.start))
+        return found
+
+    def _section_context(self, doc_id: str, at: int) -> _Context:
+        """The context of a quote after the ``at``-th session heading of a prepared
+        document (0: before the first heading)."""
+        found = self._sections.get((doc_id, at))
+        if found is not None:
+            return found
+        doc, _, sessions = self._docs[doc_id]
         session = event = None
-        at = bisect_right(starts, ev.start)
         if at:
             session, event = sessions[at - 1]
         elif len(sessions) == 1:
@@ -490,8 +505,37 @@ class _Reader:
         when = ((session.props.get("date") if session else None) or props.get("date")
                 or (event.props.get("start") if event else None))
         when = str(when) if when else None
-        found = self._contexts[key] = _Context(
+        found = self._sections[(doc_id, at)] = _Context(
             when, session, event, event.name if event else (props.get("event") or None), doc, _ordinal(when))
+        return found
+
+    def doc_dates(self, doc_id: str) -> frozenset[str | None]:
+        """Every date a quote of this document can have (one per section, see
+        :meth:`context`), whether or not a quote sits there: a superset of its quotes' dates."""
+        found = self._doc_dates.get(doc_id)
+        if found is None:
+            if doc_id not in self._docs:
+                self.prepare_docs([doc_id])
+            sections = range(len(self._docs[doc_id][2]) + 1)
+            found = self._doc_dates[doc_id] = frozenset(self._section_context(doc_id, at).date for at in sections)
+        return found
+
+    def dates(self, evidence: Iterable[Evidence]) -> set[str | None]:
+        """The dates of these items, as :meth:`context` gives them, without locating each
+        quote: a document whose sections all have one date gives it to all its quotes."""
+        evidence = evidence if isinstance(evidence, list) else list(evidence)
+        docs = {ev.doc for ev in evidence}
+        self.prepare_docs(docs)
+        found: set[str | None] = set()
+        mixed = set()
+        for d in docs:
+            dates = self.doc_dates(d)
+            if len(dates) == 1:
+                found |= dates
+            else:
+                mixed.add(d)
+        if mixed:  # documents whose sections differ in date: each quote's own section
+            found.update(self.context(ev).date for ev in evidence if ev.doc in mixed)
         return found
 
     def view(self, ev: Evidence) -> EvidenceView:
@@ -606,17 +650,20 @@ def _score(r: _Reader, supports: dict[str, list[Evidence]], weights: _Weights | 
 def _top_scored(r: _Reader, supports: dict[str, list[Evidence]], limit: int, weights: _Weights | None = None,
                 factors: dict[tuple, float] | None = None) -> list[_Scored]:
     """The ``limit`` best of :func:`_score`, best first, exactly as sorting them all would
-    give, while scoring only as many nodes as that needs: every weight and factor is at
-    most 1, so a node scores at most its number of evidence items, and once ``limit``
-    nodes score above the next node's count the rest cannot enter (a project with
-    thousands of people ranks the few dozen that matter)."""
+    give, while scoring only as many nodes as that needs (a project with thousands of
+    people ranks the few dozen that matter). ``factors`` must be at most 1.
+
+    Every node has a ceiling (:func:`_ceilings`) its score cannot pass; nodes are scored
+    highest ceiling first, and once ``limit`` nodes score above the next ceiling the
+    rest cannot enter. Locating quotes in their sessions is left to the nodes scored."""
     evidence = [ev for evs in supports.values() for ev in evs]
-    r.prepare(evidence)
-    weights = weights or _Weights(r.context(ev).date for ev in evidence)
+    weights = weights or _Weights(r.dates(evidence))
+    ceilings = _ceilings(r, supports, weights)
     top: list[float] = []  # min-heap of the best ``limit`` scores so far
     found: dict[str, _Scored] = {}
-    for nid in sorted(supports, key=lambda n: -len(supports[n])):
-        if len(top) >= limit and len(supports[nid]) < top[0]:
+    for nid in sorted(supports, key=ceilings.__getitem__, reverse=True):
+        # a margin for rounding (scores keep 4 decimals) and for summing in another order
+        if len(top) >= limit and ceilings[nid] + _CEILING_MARGIN < top[0]:
             break
         items, contexts = _ranked_items(r, supports[nid])
         if not items:
@@ -640,6 +687,20 @@ def _top_scored(r: _Reader, supports: dict[str, list[Evidence]], limit: int, wei
             out.append(scored)
     out.sort(key=_by_score)
     return out[:limit]
+
+
+_CEILING_MARGIN = 1e-3
+
+
+def _ceilings(r: _Reader, supports: dict[str, list[Evidence]], weights: _Weights) -> dict[str, float]:
+    """An upper bound of each node's score, from its documents alone: every item weighs at
+    most its document's newest possible date (:meth:`_Reader.doc_dates`), times a factor
+    of at most 1, and repeats are counted again. A sum of dictionary look-ups per item,
+    where scoring locates each quote in its session, so thousands of nodes cost little."""
+    docs = {ev.doc for evs in supports.values() for ev in evs}
+    best = {d: max(map(weights, r.doc_dates(d))) for d in docs}
+    heaviest = best.__getitem__
+    return {nid: sum(map(heaviest, [ev.doc for ev in evs])) for nid, evs in supports.items()}
 
 
 def _by_score(s: _Scored) -> tuple:
@@ -785,8 +846,7 @@ def _topic_answer(r: _Reader, topic: Node, limit: int) -> TopicAnswer:
     for other, edge in r.neighbours(topic.id, ["DISCUSSED"], "in"):
         (people if other.label == "Person" else projects)[other.id].extend(edge.evidence)
     discussed = [ev for evs in [*people.values(), *projects.values()] for ev in evs]
-    r.prepare(discussed)
-    weights = _Weights(r.context(ev).date for ev in discussed)
+    weights = _Weights(r.dates(discussed))
     covered = r.neighbours(topic.id, ["COVERED"], "in")
     related: dict[str, list[Evidence]] = defaultdict(list)
     shared: dict[str, set[str]] = defaultdict(set)
@@ -948,16 +1008,20 @@ def _project_profile(r: _Reader, p: Node, prof: Profile) -> None:
     # reading thousands of people's nodes only to rank them is the slow part over Bolt
     present_at = r.edges_many(session_ids, ["PARTICIPATED_IN"], "in")
     is_project = _labels_of({e.source for edges in present_at.values() for e in edges}, r, "Project")
+    said_at: list[tuple[float, list[Evidence]]] = []  # (share of the session, what people said there)
     for sid in session_ids:
         present = present_at[sid]
         share = 1.0 / max(1, sum(1 for e in present if e.source in is_project))
         for edge in present:
             if edge.source not in is_project:
                 people[edge.source].extend(edge.evidence)
-                for ev in edge.evidence:
-                    shared_session[_ev_key(ev)] = min(shared_session.get(_ev_key(ev), 1.0), share)
+                said_at.append((share, edge.evidence))
             elif edge.source != p.id:
                 projects[edge.source].extend(edge.evidence)
+    # a quote heard in several sessions counts at the smallest share: smaller shares come
+    # last and overwrite (a dict update per edge, not a Python step per quote)
+    for share, evidence in sorted(said_at, key=lambda pair: -pair[0]):
+        shared_session.update({(ev.doc, ev.start, ev.end, ev.quote): share for ev in evidence})
     for edges in r.edges_many(session_ids, ["COVERED"], "out").values():  # Session -> Topic
         for edge in edges:
             topics[edge.target].extend(edge.evidence)

@@ -370,3 +370,71 @@ def test_a_project_with_many_people_ranks_its_top_exactly_as_the_full_ranking(st
     assert len(everyone) > 100 and top.totals["people"] == len(everyone)
     assert [(p.node.name, p.score, p.mentions) for p in top.people] == \
            [(p.node.name, p.score, p.mentions) for p in everyone[:7]]
+
+
+def test_top_lists_are_exact_when_sessions_of_one_note_differ_in_date(store, monkeypatch):
+    """Notes whose sessions fall on different days, quotes before the first session heading
+    (dated by the note, or undated), sessions shared with another project (whose people
+    count less): the trimmed lists are still the head of the full rankings."""
+    import random
+
+    rng = random.Random(5)
+    people = [f"Person {i:03d}" for i in range(90)]
+    topics = [f"topic {i:02d}" for i in range(30)]
+    for d in range(16):
+        dated = d % 5 != 0  # every fifth note has no date at all: its preface is undated
+        b = DocBuilder(f"nova-mixed-{d}", f"Nova notes {d}", **({"date": f"{2018 + d // 3}-05-02"} if dated else {}))
+        nova = b.node("Project", "Nova", kind="team")
+        glance = b.node("Project", "Glance", kind="team")
+        for name in rng.sample(people, 3):  # said before the first heading: no session
+            b.edge(b.node("Person", name), "DISCUSSED", b.node("Topic", rng.choice(topics)), f"{name} opened ({d})")
+        for k in range(2):
+            day = {} if k and d % 2 else {"date": f"{2017 + d // 2 + k}-0{1 + k}-15"}
+            session = b.node("Session", f"Nova: part {k} of {d}", key=f"nova-mixed-{d}-{k}", **day)
+            b.edge(b.doc_id, "RECORDS", session, f"Part {k} of notes {d}")
+            b.edge(nova, "PARTICIPATED_IN", session, f"Nova session {d}.{k}")
+            if rng.random() < 0.5:
+                b.edge(glance, "PARTICIPATED_IN", session, f"Glance joins {d}.{k}")
+            for topic in rng.sample(topics, 3):
+                tid = b.node("Topic", topic)
+                b.edge(session, "COVERED", tid, f"{topic} in {d}.{k}")
+                b.edge(nova, "DISCUSSED", tid, f"Nova on {topic} in {d}.{k}")
+            for name in rng.sample(people, rng.randint(4, 20)):
+                pid = b.node("Person", name)
+                b.edge(pid, "PARTICIPATED_IN", session, *[f"{name} spoke ({j}) in {d}.{k}" for j in range(rng.randint(1, 3))])
+                if rng.random() < 0.3:
+                    b.edge(pid, "DISCUSSED", b.node("Topic", rng.choice(topics)), f"{name} on a topic in {d}.{k}")
+        store.write_document(b.build())
+    monkeypatch.setattr(q, "LIST_LIMIT", 1000)
+    full = q.profile(store, "Nova")
+    everyone_on_topic = q.who_discussed(store, "topic 00", limit=1000)
+    monkeypatch.setattr(q, "LIST_LIMIT", 6)
+    q.clear_caches()
+    top = q.profile(store, "Nova")
+
+    def head(invs, n=6):
+        return [(i.node.name, i.score, i.mentions, i.last_date) for i in invs[:n]]
+
+    assert len(full.people) > 60 and len({p.score for p in full.people}) > 20
+    assert head(top.people) == head(full.people)
+    assert head(top.topics) == head(full.topics)
+    assert head(top.projects) == head(full.projects)
+    q.clear_caches()
+    assert head(q.who_discussed(store, "topic 00", limit=3).people, 3) == head(everyone_on_topic.people, 3)
+    # the dates weighed are those the quotes are shown with (not every date their notes hold)
+    with store.snapshot():
+        r = q._Reader(store)
+        evidence = [ev for e in store.edges("project:nova") for ev in e.evidence]
+        for doc in {ev.doc for ev in evidence}:
+            said = [ev for ev in evidence if ev.doc == doc]
+            assert r.dates(said) == {v.date for v in r.views(said)}
+
+
+def test_dates_of_quotes_are_those_of_their_sessions(kg):
+    """The dates a ranking weighs by, read per note, are the dates the quotes are shown with."""
+    with kg.snapshot():
+        r = q._Reader(kg)
+        evidence = [ev for e in kg.edges("project:kolla") for ev in e.evidence]
+        evidence += [ev for e in kg.edges("topic:container-health-checks") for ev in e.evidence]
+        assert r.dates(evidence) == {v.date for v in r.views(evidence)}
+        assert len(r.dates(evidence)) > 2

@@ -114,15 +114,46 @@ def _merge_node(node_id: str, rows: list[tuple[str, str, str, str]]) -> Node:
 def _merge_edge(key: _EdgeKey, rows: list[tuple[str, str]]) -> Edge:
     """rows: (props json, evidence json), oldest document first."""
     props: dict[str, Any] = {}
+    for props_json, _ in rows:
+        if props_json != _NO_PROPS:  # most relationships have none: skip the decoder
+            _merge_props(props, json.loads(props_json))
+    return Edge(key[0], key[2], key[1], _merged_evidence([text for _, text in rows]), props)
+
+
+_NO_PROPS = _dumps({})
+_EDGE_ORDER = operator.attrgetter("source", "type", "target")  # Edge.key, without a Python call per edge
+
+
+def _merged_evidence(texts: list[str]) -> list[Evidence]:
+    """The distinct evidence items of a relationship's support rows, in row order."""
+    if len(texts) == 1:
+        items = json.loads(texts[0])
+        if len(items) == 1:  # the common case (one document, one quote): nothing to merge
+            return [_evidence(*items[0])]
+    else:
+        items = [item for text in texts for item in json.loads(text)]
     evidence: list[Evidence] = []
     seen: set[tuple] = set()
-    for props_json, evidence_json in rows:
-        _merge_props(props, json.loads(props_json))
-        for doc, quote, start, end in json.loads(evidence_json):
-            if (doc, quote, start, end) not in seen:
-                seen.add((doc, quote, start, end))
-                evidence.append(Evidence(doc, quote, start, end))
-    return Edge(key[0], key[2], key[1], evidence, props)
+    for doc, quote, start, end in items:
+        if (doc, quote, start, end) not in seen:
+            seen.add((doc, quote, start, end))
+            evidence.append(_evidence(doc, quote, start, end))
+    return evidence
+
+
+def _evidence(doc: str, quote: str, start: int, end: int, _new=object.__new__) -> Evidence:
+    """``Evidence(doc, quote, start, end)`` without the frozen dataclass's checked
+    ``__init__`` (four ``object.__setattr__`` calls): the same value at 60% of the
+    cost, for the tens of thousands of items a hub's relationships hold."""
+    ev = _new(Evidence)
+    ev.__dict__.update(doc=doc, quote=quote, start=start, end=end)
+    return ev
+
+
+#: relationships merged (and kept) since the loaded graph was last frozen out of the
+#: garbage collector; see EmbeddedStore.snapshot
+_merged_since_freeze = [0]
+_REFREEZE_AFTER = 2000
 
 
 def _edge_in(source: str, target: str, type_: str, data: dict) -> Edge:
@@ -131,6 +162,7 @@ def _edge_in(source: str, target: str, type_: str, data: dict) -> Edge:
     edge = data.get("edge")
     if edge is None:
         edge = data["edge"] = _merge_edge((source, type_, target), data.pop("rows"))
+        _merged_since_freeze[0] += 1
     return edge
 
 
@@ -589,6 +621,7 @@ class EmbeddedStore(GraphStore):
         # millions of long-lived objects: keep them out of every garbage collection, which
         # otherwise scans them again and again and doubles the time of a large answer
         gc.freeze()
+        _merged_since_freeze[0] = 0
         return g
 
     def _put_node(self, node: Node) -> None:
@@ -639,6 +672,12 @@ class EmbeddedStore(GraphStore):
                 yield
             finally:
                 self._pinned -= 1
+                if not self._pinned and _merged_since_freeze[0] >= _REFREEZE_AFTER and self._g is not None:
+                    # merged relationships stay, like the loaded graph: freeze them too, or
+                    # every full collection rescans them (pauses of up to a second on a
+                    # large graph, seen as the p95 of first answers)
+                    _merged_since_freeze[0] = 0
+                    gc.freeze()
 
     # -- reading primitives ----------------------------------------------------
     def _node(self, g: nx.MultiDiGraph, nid: str) -> Node:
@@ -697,7 +736,7 @@ class EmbeddedStore(GraphStore):
                 if direction == "both" and other == node_id:
                     continue  # a self-loop is already in the out-edges
                 found.extend(_edge_in(other, node_id, k, d) for k, d in keyed.items() if wanted is None or k in wanted)
-        found.sort(key=lambda e: e.key)
+        found.sort(key=_EDGE_ORDER)
         return found  # shared with the cache, read-only by contract: copying cost more than the lookup
 
     def _build_search_index(self, g: nx.MultiDiGraph) -> list["_SearchSegment"]:
