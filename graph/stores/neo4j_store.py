@@ -538,16 +538,19 @@ class Neo4jStore(GraphStore):
             pass
 
     def _verify_connectivity(self) -> None:
-        # FalkorDB's Bolt endpoint fails the handshake of every other new connection
-        # (measured with 4.16.3): a second attempt is not a retry storm
-        for attempt in (1, 2):
+        # FalkorDB's Bolt endpoint fails the handshake of every other new connection, and
+        # after a client that read large replies exits, the next one can find its first
+        # connection defunct (measured with 4.16.3): three attempts, each after a bare
+        # handshake, are not a retry storm
+        for attempt in (1, 2, 3):
             try:
                 self._driver.verify_connectivity()
                 return
-            except ServiceUnavailable as exc:
-                if attempt == 2 or "handshake" not in str(exc):
+            except (ServiceUnavailable, SessionExpired) as exc:
+                if attempt == 3 or not any(word in str(exc) for word in ("handshake", "defunct")):
                     raise
-                time.sleep(0.05)
+                time.sleep(0.05 * attempt)
+                self._preflight()
 
     def _detect_dialect(self) -> cypher.Dialect:
         # FalkorDB announces itself as "Neo4j/5.13.0"; it has no dbms.components()
