@@ -73,7 +73,7 @@ def read_inputs(inputs: Sequence[str | Path], settings: Settings,
     """Documents from files, folders (recursive) and URLs; bad inputs come back as
     :class:`Rejected` with a one-line reason instead of raising."""
     from .ingest.fetch import fetch_url
-    from .ingest.readers import iter_input_files, read_path
+    from .ingest.readers import folder_file_rejection, iter_input_files, read_path
 
     for item in inputs:
         s = str(item)
@@ -97,6 +97,10 @@ def read_inputs(inputs: Sequence[str | Path], settings: Settings,
             root = cwd if path.resolve().is_relative_to(cwd) else None
             docs = []
             for f in iter_input_files([path]):
+                why = folder_file_rejection(f) if path.is_dir() else None
+                if why:
+                    yield Rejected(str(f), why)
+                    continue
                 try:
                     got = read_path(f, root=root, max_bytes=settings.max_file_bytes)
                 except RejectedInput as exc:

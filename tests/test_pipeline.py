@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from ptgkg.graph.export import export_json
 from ptgkg.graph.stores.embedded import EmbeddedStore
@@ -153,3 +154,25 @@ def test_a_note_edited_since_the_last_run_resolves_later_notes_like_a_resumed_ru
         Ingestor(store).run([nova])
         Ingestor(store).run([notes])
     assert _export(tmp_path / "resumed") == _export(tmp_path / "one-run")
+
+
+def test_a_folders_readme_and_sources_index_are_not_ingested_as_notes(tmp_path):
+    """A folder of notes often keeps an index of where they came from (realdata's
+    SOURCES.md is a table of files): walking the folder leaves it out with a reason;
+    given by path, it is read like any note."""
+    from ptgkg.config import get_settings
+    from ptgkg.ingest.document import Document
+    from ptgkg.pipeline import Rejected, read_inputs
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "SOURCES.md").write_text("| file | origin |\n|---|---|\n| kolla.md | etherpad |\n")
+    (folder / "README.rst").write_text("Notes\n=====\n\nPTG notes we keep.\n")
+    (folder / "kolla-readme-cleanup.md").write_text("# Kolla PTG\n\nWe agreed to rewrite the README.\n")
+    got = list(read_inputs([folder], get_settings()))
+    assert [Path(d.source).name for d in got if isinstance(d, Document)] == ["kolla-readme-cleanup.md"]
+    reasons = {Path(r.source).name: r.reason for r in got if isinstance(r, Rejected)}
+    assert set(reasons) == {"SOURCES.md", "README.rst"}
+    assert all(r.startswith("not a note (the folder's") for r in reasons.values())
+    [direct] = list(read_inputs([folder / "SOURCES.md"], get_settings()))
+    assert isinstance(direct, Document)

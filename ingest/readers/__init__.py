@@ -40,6 +40,7 @@ __all__ = [
     "read_bytes",
     "source_for",
     "iter_input_files",
+    "folder_file_rejection",
 ]
 
 READERS: tuple[Reader, ...] = (
@@ -70,6 +71,28 @@ NOT_NOTES: dict[str, str] = dict(_KIND_OF_SUFFIX)
 """Suffix -> what the file is, for files that are not notes (rejected with ``not a note (<what>)``)."""
 
 _SKIP_DIRS = {"__pycache__", "node_modules"}
+
+#: What a folder of notes keeps beside them about the folder itself (an index of its
+#: sources, a licence): not notes, so a folder walk leaves them out (given by path, they
+#: are read). Compared with the file name's stem, case-insensitively.
+_FOLDER_FILES = {"readme", "sources", "index", "license", "licence", "copying", "notice", "authors",
+                 "contributing", "changelog", "changes", "history", "code_of_conduct"}
+
+
+def folder_file_rejection(path: Path | str) -> str | None:
+    """Why a file met while walking a folder is not ingested although a reader could read
+    it: it describes the folder (README, SOURCES, LICENSE...), or None.
+
+    >>> folder_file_rejection("realdata/SOURCES.md")
+    "not a note (the folder's SOURCES file; give its path to ingest it anyway)"
+    >>> folder_file_rejection("notes/kolla-readme-cleanup.md") is None
+    True
+    """
+    name = Path(path).name
+    stem = name.split(".", 1)[0]
+    if stem.lower() in _FOLDER_FILES:
+        return f"not a note (the folder's {stem} file; give its path to ingest it anyway)"
+    return None
 
 MAX_TEXT_CHARS = 1_000_000
 """The most text one document may carry: spaCy's ``nlp.max_length``, past which the
