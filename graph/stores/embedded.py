@@ -739,15 +739,14 @@ class EmbeddedStore(GraphStore):
         found.sort(key=_EDGE_ORDER)
         return found  # shared with the cache, read-only by contract: copying cost more than the lookup
 
-    def _build_search_index(self, g: nx.MultiDiGraph) -> list["_SearchSegment"]:
-        """One segment per rank: names, aliases, decision texts, evidence quotes."""
-        segments = [_SearchSegment() for _ in range(4)]
-        documents = set()
+    def _build_search_index(self, g: nx.MultiDiGraph) -> list["_SearchSegment | None"]:
+        """One segment per rank: names, aliases, decision texts, and evidence quotes,
+        which :meth:`_build_quote_segment` adds when a search first needs them (most of
+        the cost: a million quotes on a large graph)."""
+        segments = [_SearchSegment() for _ in range(3)]
         texts: list[tuple[list[str], list[tuple[str, ...]]]] = [([], []) for _ in range(3)]
         for nid, data in g.nodes(data=True):
             node: Node = data["node"]
-            if node.label == "Document":
-                documents.add(nid)
             found = [(0, node.name)] + [(1, alias) for alias in node.aliases]
             text = node.props.get("text")
             if isinstance(text, str) and text:
@@ -757,12 +756,19 @@ class EmbeddedStore(GraphStore):
                 texts[rank][1].append((nid,))
         for segment, (strings, where) in zip(segments, texts):
             segment.extend(strings, where)
+            segment.seal()
+        return [*segments, None]
+
+    def _build_quote_segment(self, g: nx.MultiDiGraph) -> "_SearchSegment":
         # quotes straight from the support rows, unpacked by SQLite's JSON functions: merging
-        # every edge in Python first would cost more than the whole search
-        quotes, ends_of = segments[3], {}
+        # every edge in Python first would cost more than the whole search. The rows come in
+        # primary-key order and json_each keeps each list's order: no sort needed
+        quotes, ends_of = _SearchSegment(), {}
+        documents = self._census(g).ids.get("Document", ())
+        documents = set(documents)
         rows = self._connection().execute(
             "SELECT es.source, es.target, json_extract(q.value, '$[1]') FROM edge_support es, "
-            "json_each(es.evidence) q ORDER BY es.doc_id, es.source, es.type, es.target, q.key")
+            "json_each(es.evidence) q ORDER BY es.doc_id, es.source, es.type, es.target")
         nodes = g._node  # the node dict itself: this loop runs once per quote
         texts, where = [], []
         for s, t, quote in rows:
@@ -775,9 +781,8 @@ class EmbeddedStore(GraphStore):
                 texts.append(quote)
                 where.append(ends)
         quotes.extend(texts, where)
-        for segment in segments:
-            segment.seal()
-        return segments
+        quotes.seal()
+        return quotes
 
     def search(self, text: str, limit: int = 20) -> list[tuple[Node, str]]:
         query = normalize(text)
@@ -788,6 +793,8 @@ class EmbeddedStore(GraphStore):
                 self._search_index = self._build_search_index(g)
             best: dict[str, tuple[int, int]] = {}  # node id -> (rank, entry in that rank's segment)
             for rank, segment in enumerate(self._search_index):
+                if segment is None:  # names, aliases and decisions did not fill the page
+                    segment = self._search_index[rank] = self._build_quote_segment(g)
                 for entry in segment.matches(query):
                     for nid in segment.ids[entry]:
                         best.setdefault(nid, (rank, entry))
