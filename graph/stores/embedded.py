@@ -764,8 +764,7 @@ class EmbeddedStore(GraphStore):
         # every edge in Python first would cost more than the whole search. The rows come in
         # primary-key order and json_each keeps each list's order: no sort needed
         quotes, ends_of = _SearchSegment(), {}
-        documents = self._census(g).ids.get("Document", ())
-        documents = set(documents)
+        documents = set(self._census(g).ids.get("Document", ()))
         rows = self._connection().execute(
             "SELECT es.source, es.target, json_extract(q.value, '$[1]') FROM edge_support es, "
             "json_each(es.evidence) q ORDER BY es.doc_id, es.source, es.type, es.target")
