@@ -60,14 +60,22 @@ class ReconcileSummary:
                 f"{self.documents} documents rewritten")
 
 
+def _own_props(person: Node) -> dict:
+    return {k: v for k, v in person.props.items() if k != SEEN_AS}
+
+
+def _person_of_its_own(person: Node, names: list[str]) -> Node:
+    """``person`` as the note wrote them, joined to nobody: under the first name written."""
+    return Node(node_id("Person", names[0]), "Person", names[0], names[1:], _own_props(person))
+
+
 def _person_as_resolved(person: Node, names: list[str], anchors: PeopleIndex) -> Node:
     """The document's entry for ``person`` under the rule above."""
     found = {hit for hit in map(anchors.lookup, names) if hit}
-    props = {k: v for k, v in person.props.items() if k != SEEN_AS}
     if len(found) == 1:
         ((nid, name),) = found
-        return Node(nid, "Person", name, [x for x in names if x != name], {**props, SEEN_AS: names})
-    return Node(node_id("Person", names[0]), "Person", names[0], names[1:], props)
+        return Node(nid, "Person", name, [x for x in names if x != name], {**_own_props(person), SEEN_AS: names})
+    return _person_of_its_own(person, names)
 
 
 def _same(a: Node, b: Node) -> bool:
@@ -84,11 +92,12 @@ def _rewritten(graph: DocumentGraph, replaced: dict[str, Node]) -> DocumentGraph
         if have is None:
             nodes[new.id] = Node(new.id, new.label, new.name, list(new.aliases), dict(new.props))
             continue
-        anchor, other = (have, new) if SEEN_AS not in have.props or SEEN_AS in new.props else (new, have)
+        have_is_anchor, new_is_anchor = SEEN_AS not in have.props, SEEN_AS not in new.props
+        anchor, other = (new, have) if new_is_anchor and not have_is_anchor else (have, new)
         merged = Node(anchor.id, anchor.label, anchor.name, list(anchor.aliases), dict(anchor.props))
         merged.aliases.extend(a for a in [other.name, *other.aliases] if a != merged.name and a not in merged.aliases)
-        merge_props(merged.props, {k: v for k, v in other.props.items() if k != SEEN_AS})
-        if SEEN_AS not in have.props or SEEN_AS not in new.props:
+        merge_props(merged.props, _own_props(other))
+        if have_is_anchor or new_is_anchor:
             merged.props.pop(SEEN_AS, None)  # the note names this person itself
         nodes[new.id] = merged
     moved = {old: new.id for old, new in replaced.items()}
@@ -112,8 +121,7 @@ def as_written(graph: DocumentGraph) -> DocumentGraph:
     for n in graph.nodes:
         names = names_as_written(n) if n.label == "Person" else None
         if names is not None:
-            local[n.id] = Node(node_id("Person", names[0]), "Person", names[0], names[1:],
-                               {k: v for k, v in n.props.items() if k != SEEN_AS})
+            local[n.id] = _person_of_its_own(n, names)
     return _rewritten(graph, local) if local else graph
 
 

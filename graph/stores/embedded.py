@@ -203,6 +203,14 @@ class _Census:
             itertools.chain.from_iterable(map(dict.values, g._succ.values())))))
 
 
+def _own_rows(conn: sqlite3.Connection, doc_id: str) -> tuple[list[_NodeRow], list[_EdgeRow]]:
+    """One document's support rows as :func:`_rows_of` makes them, in their order."""
+    return (conn.execute("SELECT ord, node_id, label, name, aliases, props FROM node_support "
+                         "WHERE doc_id=? ORDER BY ord", (doc_id,)).fetchall(),
+            conn.execute("SELECT ord, source, type, target, props, evidence FROM edge_support "
+                         "WHERE doc_id=? ORDER BY ord", (doc_id,)).fetchall())
+
+
 def _copy_node(n: Node) -> Node:
     return Node(n.id, n.label, n.name, list(n.aliases),
                 {k: list(v) if isinstance(v, list) else v for k, v in n.props.items()})
@@ -503,13 +511,7 @@ class EmbeddedStore(GraphStore):
         if stored is None and content_hash is None:
             return WriteResult(unchanged=True), None, gen_before
         if stored is not None and tuple(stored) == (content_hash, order):
-            old_nodes = conn.execute(
-                "SELECT ord, node_id, label, name, aliases, props FROM node_support "
-                "WHERE doc_id=? ORDER BY ord", (doc_id,)).fetchall()
-            old_edges = conn.execute(
-                "SELECT ord, source, type, target, props, evidence FROM edge_support "
-                "WHERE doc_id=? ORDER BY ord", (doc_id,)).fetchall()
-            if old_nodes == node_rows and old_edges == edge_rows:
+            if _own_rows(conn, doc_id) == (node_rows, edge_rows):
                 return WriteResult(unchanged=True), None, gen_before
 
         old_node_ids = {r[0] for r in conn.execute(
@@ -909,20 +911,15 @@ class EmbeddedStore(GraphStore):
             conn.execute("BEGIN")
             try:
                 still = conn.execute("SELECT content_hash FROM documents WHERE id=?", (doc_id,)).fetchone()
-                node_rows = conn.execute(
-                    "SELECT node_id, label, name, aliases, props FROM node_support "
-                    "WHERE doc_id=? ORDER BY ord", (doc_id,)).fetchall()
-                edge_rows = conn.execute(
-                    "SELECT source, type, target, props, evidence FROM edge_support "
-                    "WHERE doc_id=? ORDER BY ord", (doc_id,)).fetchall()
+                node_rows, edge_rows = _own_rows(conn, doc_id)
             finally:
                 conn.execute("COMMIT")
         if still is None:
             return None
         nodes = [Node(nid, label, name, json.loads(a), json.loads(p))
-                 for nid, label, name, a, p in node_rows]
+                 for _, nid, label, name, a, p in node_rows]
         edges = [Edge(s, d, t, [Evidence(*ev) for ev in json.loads(evj)], json.loads(p))
-                 for s, t, d, p, evj in edge_rows]
+                 for _, s, t, d, p, evj in edge_rows]
         return DocumentGraph(doc_id, still[0], nodes, edges)
 
     def node_entries(self, label: str) -> list[tuple[str, Node]]:
