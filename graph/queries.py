@@ -33,6 +33,7 @@ True
 from __future__ import annotations
 
 import heapq
+import operator
 import threading
 import weakref
 from bisect import bisect_right
@@ -359,6 +360,10 @@ def clear_caches() -> None:
         _context_caches.clear()
 
 
+_DOC_OF = operator.attrgetter("doc")
+_MIXED, _LOCATE = object(), object()  # _Reader.item_dates: not looked at yet / sections differ in date
+
+
 class _Reader:
     """Memoised, batched store primitives for one answer, plus evidence context.
 
@@ -374,6 +379,7 @@ class _Reader:
         self._docs, self._event = shared.docs, shared.event
         self._events_by_name, self._contexts = shared.events_by_name, shared.contexts
         self._sections, self._doc_dates = shared.sections, shared.doc_dates
+        self._uniform_date: dict[str, Any] = {}  # doc id -> the one date of all its quotes, or _LOCATE
 
     def nodes(self, ids: Iterable[str]) -> dict[str, Node]:
         ids = list(dict.fromkeys(ids))
@@ -516,15 +522,32 @@ class _Reader:
         if found is None:
             if doc_id not in self._docs:
                 self.prepare_docs([doc_id])
-            sections = range(len(self._docs[doc_id][2]) + 1)
+            _, starts, sessions = self._docs[doc_id]
+            # no quote precedes a heading at offset 0: its preamble section cannot date one
+            first = 1 if starts and starts[0] <= 0 else 0
+            sections = range(first, len(sessions) + 1)
             found = self._doc_dates[doc_id] = frozenset(self._section_context(doc_id, at).date for at in sections)
         return found
 
-    def dates(self, evidence: Iterable[Evidence]) -> set[str | None]:
+    def item_dates(self, items: list[Evidence]) -> list[str | None]:
+        """The date of each item as :meth:`context` gives it, located in its section only
+        when its document's sections differ in date."""
+        uniform = self._uniform_date
+        out = []
+        for ev in items:
+            when = uniform.get(ev.doc, _MIXED)
+            if when is _MIXED:
+                dates = self.doc_dates(ev.doc)
+                when = uniform[ev.doc] = next(iter(dates)) if len(dates) == 1 else _LOCATE
+            out.append(self.context(ev).date if when is _LOCATE else when)
+        return out
+
+    def dates(self, evidence: Iterable[Evidence], docs: set[str] | None = None) -> set[str | None]:
         """The dates of these items, as :meth:`context` gives them, without locating each
-        quote: a document whose sections all have one date gives it to all its quotes."""
+        quote: a document whose sections all have one date gives it to all its quotes.
+        ``docs``: their documents, when the caller has them."""
         evidence = evidence if isinstance(evidence, list) else list(evidence)
-        docs = {ev.doc for ev in evidence}
+        docs = set(map(_DOC_OF, evidence)) if docs is None else docs
         self.prepare_docs(docs)
         found: set[str | None] = set()
         mixed = set()
@@ -607,7 +630,8 @@ def _resolve_or_raise(store: GraphStore, name: str, label: str) -> Node:
 
 @dataclass
 class _Scored:
-    """An involvement ranked but not yet given its quotes: ``items`` newest first."""
+    """An involvement ranked but not yet given its quotes: ``items`` newest first, and
+    their contexts (left empty by :func:`_top_scored` for the nodes it does not keep)."""
 
     inv: Involvement
     items: list[Evidence]
@@ -625,14 +649,27 @@ def _ranked_items(r: _Reader, evs: list[Evidence]) -> tuple[list[Evidence], list
 
 
 def _scored(node: Node | None, items: list[Evidence], contexts: list[_Context], weights: _Weights,
-            factors: dict[tuple, float]) -> _Scored:
-    dated = [c.date for c in contexts if c.date]
+            factors: dict[tuple, float], dates: list[str | None] | None = None) -> _Scored:
+    """``dates``: the items' dates, when their contexts are not read (yet)."""
+    dates = dates if dates is not None else [c.date for c in contexts]
+    dated = [d for d in dates if d]
     if factors:
-        score = sum(weights(c.date) * factors.get(_ev_key(ev), 1.0) for ev, c in zip(items, contexts))
+        score = sum(weights(d) * factors.get(_ev_key(ev), 1.0) for ev, d in zip(items, dates))
     else:
-        score = sum(map(weights, (c.date for c in contexts)))
+        score = sum(map(weights, dates))
     return _Scored(Involvement(node=node, score=round(score, 4), mentions=len(items),
                                last_date=max(dated) if dated else None), items, contexts)
+
+
+def _dated_items(r: _Reader, evs: list[Evidence]) -> tuple[list[Evidence], list[str | None]]:
+    """Distinct evidence items newest first (as :func:`_ranked_items` orders them) with
+    their dates, without locating quotes whose document has one date throughout."""
+    items = _distinct(evs)
+    dates = r.item_dates(items)
+    if len(items) <= 1:
+        return items, dates
+    order = sorted(range(len(items)), key=lambda i: (-_ordinal(dates[i]), items[i].doc, items[i].start))
+    return [items[i] for i in order], [dates[i] for i in order]
 
 
 def _score(r: _Reader, supports: dict[str, list[Evidence]], weights: _Weights | None = None,
@@ -656,19 +693,21 @@ def _top_scored(r: _Reader, supports: dict[str, list[Evidence]], limit: int, wei
     Every node has a ceiling (:func:`_ceilings`) its score cannot pass; nodes are scored
     highest ceiling first, and once ``limit`` nodes score above the next ceiling the
     rest cannot enter. Locating quotes in their sessions is left to the nodes scored."""
-    evidence = [ev for evs in supports.values() for ev in evs]
-    weights = weights or _Weights(r.dates(evidence))
-    ceilings = _ceilings(r, supports, weights)
+    docs_of = {nid: list(map(_DOC_OF, evs)) for nid, evs in supports.items()}
+    if weights is None:
+        weights = _Weights(r.dates([ev for evs in supports.values() for ev in evs], set().union(*docs_of.values())))
+    ceilings = _ceilings(r, docs_of, weights)
     top: list[float] = []  # min-heap of the best ``limit`` scores so far
     found: dict[str, _Scored] = {}
     for nid in sorted(supports, key=ceilings.__getitem__, reverse=True):
         # a margin for rounding (scores keep 4 decimals) and for summing in another order
         if len(top) >= limit and ceilings[nid] + _CEILING_MARGIN < top[0]:
             break
-        items, contexts = _ranked_items(r, supports[nid])
+        items, dates = _dated_items(r, supports[nid])
         if not items:
             continue
-        scored = found[nid] = _scored(None, items, contexts, weights, factors or {})  # node filled in below
+        # node and contexts filled in below, for the nodes kept
+        scored = found[nid] = _scored(None, items, [], weights, factors or {}, dates)
         if len(top) < limit:
             heapq.heappush(top, scored.inv.score)
         elif scored.inv.score > top[0]:
@@ -686,21 +725,24 @@ def _top_scored(r: _Reader, supports: dict[str, list[Evidence]], limit: int, wei
             scored.inv.node = nodes[nid]
             out.append(scored)
     out.sort(key=_by_score)
-    return out[:limit]
+    out = out[:limit]
+    for scored in out:
+        scored.contexts = [r.context(ev) for ev in scored.items]
+    return out
 
 
 _CEILING_MARGIN = 1e-3
 
 
-def _ceilings(r: _Reader, supports: dict[str, list[Evidence]], weights: _Weights) -> dict[str, float]:
-    """An upper bound of each node's score, from its documents alone: every item weighs at
-    most its document's newest possible date (:meth:`_Reader.doc_dates`), times a factor
-    of at most 1, and repeats are counted again. A sum of dictionary look-ups per item,
-    where scoring locates each quote in its session, so thousands of nodes cost little."""
-    docs = {ev.doc for evs in supports.values() for ev in evs}
-    best = {d: max(map(weights, r.doc_dates(d))) for d in docs}
+def _ceilings(r: _Reader, docs_of: dict[str, list[str]], weights: _Weights) -> dict[str, float]:
+    """An upper bound of each node's score, from its documents alone (``docs_of``: node id
+    -> the document of each item about it): every item weighs at most its document's newest
+    possible date (:meth:`_Reader.doc_dates`), times a factor of at most 1, and repeats are
+    counted again. A sum of dictionary look-ups per item, where scoring locates each quote
+    in its session, so thousands of nodes cost little."""
+    best = {d: max(map(weights, r.doc_dates(d))) for d in set().union(*docs_of.values())}
     heaviest = best.__getitem__
-    return {nid: sum(map(heaviest, [ev.doc for ev in evs])) for nid, evs in supports.items()}
+    return {nid: sum(map(heaviest, docs)) for nid, docs in docs_of.items()}
 
 
 def _by_score(s: _Scored) -> tuple:
@@ -828,7 +870,7 @@ def _document_involvements(r: _Reader, edges: Iterable[Edge], limit: int = 10) -
         for ev in e.evidence:
             supports[ev.doc].append(ev)
     # ranked by mention count before any document's context is read
-    top = sorted(supports, key=lambda d: -len(_distinct(supports[d])))[: limit * 3]
+    top = sorted(supports, key=lambda d: -len(set(supports[d])))[: limit * 3]  # distinct items: Evidence is a value
     scored = _score(r, {d: supports[d] for d in top})
     for s in scored:
         s.inv.score = float(s.inv.mentions)
@@ -843,18 +885,21 @@ def _topic_answer(r: _Reader, topic: Node, limit: int) -> TopicAnswer:
     r.edges(topic.id)  # every edge at once; the steps below take their subsets from it
     people: dict[str, list[Evidence]] = defaultdict(list)
     projects: dict[str, list[Evidence]] = defaultdict(list)
-    for other, edge in r.neighbours(topic.id, ["DISCUSSED"], "in"):
-        (people if other.label == "Person" else projects)[other.id].extend(edge.evidence)
+    # edges, not neighbours: the ids say who is a person, and only the ranked few are read
+    discussed_by = r.edges(topic.id, ["DISCUSSED"], "in")
+    is_person = _labels_of({e.source for e in discussed_by}, r, "Person")
+    for edge in discussed_by:
+        (people if edge.source in is_person else projects)[edge.source].extend(edge.evidence)
     discussed = [ev for evs in [*people.values(), *projects.values()] for ev in evs]
     weights = _Weights(r.dates(discussed))
     covered = r.neighbours(topic.id, ["COVERED"], "in")
     related: dict[str, list[Evidence]] = defaultdict(list)
     shared: dict[str, set[str]] = defaultdict(set)
-    for sid, pairs in r.neighbours_many([s.id for s, _ in covered], ["COVERED"], "out").items():
-        for other, edge in pairs:
-            if other.id != topic.id:
-                related[other.id].extend(edge.evidence)
-                shared[other.id].add(sid)
+    for sid, edges in r.edges_many([s.id for s, _ in covered], ["COVERED"], "out").items():
+        for edge in edges:  # Session -> Topic
+            if edge.target != topic.id:
+                related[edge.target].extend(edge.evidence)
+                shared[edge.target].add(sid)
     # related topics rank by sessions shared: only the best are scored and quoted
     best_related = sorted(related, key=lambda t: -len(shared[t]))[: limit * 3]
     related_topics = _score(r, {t: related[t] for t in best_related})
