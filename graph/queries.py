@@ -33,6 +33,7 @@ True
 from __future__ import annotations
 
 import heapq
+import itertools
 import operator
 import threading
 import weakref
@@ -693,10 +694,10 @@ def _top_scored(r: _Reader, supports: dict[str, list[Evidence]], limit: int, wei
     Every node has a ceiling (:func:`_ceilings`) its score cannot pass; nodes are scored
     highest ceiling first, and once ``limit`` nodes score above the next ceiling the
     rest cannot enter. Locating quotes in their sessions is left to the nodes scored."""
-    docs_of = {nid: list(map(_DOC_OF, evs)) for nid, evs in supports.items()}
-    if weights is None:
-        weights = _Weights(r.dates([ev for evs in supports.values() for ev in evs], set().union(*docs_of.values())))
-    ceilings = _ceilings(r, docs_of, weights)
+    evidence = list(itertools.chain.from_iterable(supports.values()))
+    docs = set(map(_DOC_OF, evidence))
+    weights = weights or _Weights(r.dates(evidence, docs))
+    ceilings = _ceilings(r, supports, docs, weights)
     top: list[float] = []  # min-heap of the best ``limit`` scores so far
     found: dict[str, _Scored] = {}
     for nid in sorted(supports, key=ceilings.__getitem__, reverse=True):
@@ -734,15 +735,16 @@ def _top_scored(r: _Reader, supports: dict[str, list[Evidence]], limit: int, wei
 _CEILING_MARGIN = 1e-3
 
 
-def _ceilings(r: _Reader, docs_of: dict[str, list[str]], weights: _Weights) -> dict[str, float]:
-    """An upper bound of each node's score, from its documents alone (``docs_of``: node id
-    -> the document of each item about it): every item weighs at most its document's newest
-    possible date (:meth:`_Reader.doc_dates`), times a factor of at most 1, and repeats are
-    counted again. A sum of dictionary look-ups per item, where scoring locates each quote
-    in its session, so thousands of nodes cost little."""
-    best = {d: max(map(weights, r.doc_dates(d))) for d in set().union(*docs_of.values())}
+def _ceilings(r: _Reader, supports: dict[str, list[Evidence]], docs: set[str],
+              weights: _Weights) -> dict[str, float]:
+    """An upper bound of each node's score, from its documents alone (``docs``: those of
+    all the items): every item weighs at most its document's newest possible date
+    (:meth:`_Reader.doc_dates`), times a factor of at most 1, and repeats are counted
+    again. A sum of dictionary look-ups per item, where scoring locates each quote in its
+    session, so thousands of nodes cost little."""
+    best = {d: max(map(weights, r.doc_dates(d))) for d in docs}
     heaviest = best.__getitem__
-    return {nid: sum(map(heaviest, docs)) for nid, docs in docs_of.items()}
+    return {nid: sum(map(heaviest, map(_DOC_OF, evs))) for nid, evs in supports.items()}
 
 
 def _by_score(s: _Scored) -> tuple:
