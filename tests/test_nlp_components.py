@@ -68,6 +68,16 @@ def test_irc_nicks_in_parentheses_and_owner_lists(nlp):
     assert not any(t in ("to", "will", "AR") for t, _, _ in spans)
 
 
+def test_a_first_name_ner_leaves_out_joins_the_surname_before_a_nick(nlp):
+    # the small model tags only "Nakamura" here; "Elif" is no English word, so it is the first name
+    doc = run(nlp, "Attendees: Elif Nakamura (enakamura), Jana Novak (jnovak)\n"
+                   "Thanks Jana Novak (jnovak) for the demo\n")
+    spans = {(s.text, s.label_, s.kb_id_) for s in doc.spans["people"]}
+    assert ("Elif Nakamura", "PERSON", "enakamura") in spans
+    assert not any(t in ("Elif", "Nakamura") for t, _, _ in spans)
+    assert not any(t.startswith("Thanks") for t, _, _ in spans)  # an English word stays out
+
+
 def test_topics_merge_variants(nlp):
     doc = run(nlp, "Container health checks came up again; the healthcheck API and health-checks for OVN.")
     names = {s.id_ for s in doc.spans["topics"]}

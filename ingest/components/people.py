@@ -220,11 +220,23 @@ class PeopleFinder:
                 continue
             nick = doc[start + 1].text
             before = [p for p in found if p.end == start]
+            if len(before) == 1 and len(before[0]) == 1 and not foreign:
+                # NER often tags only the surname of "Elif Nakamura (enakamura)": a capitalised
+                # word right before it that is not English is the first name
+                surname, prev = before[0], doc[before[0].start - 1] if before[0].start else None
+                if prev is not None and prev.is_title and prev.is_alpha and prev.lower_ not in _NOT_NAMES \
+                        and not prev.ent_type_ in ("PROJECT", "PTG", "CYCLE") and not is_english(prev.text, self.english):
+                    span = Span(doc, prev.i, surname.end, label="PERSON")
+                    found = [p for p in found if p is not surname] + [span]
+                    before = [span]
             if not before and not foreign:
                 k = start
                 while k > 0 and start - k < 3 and doc[k - 1].is_title and not doc[k - 1].ent_type_ in ("PROJECT", "PTG", "CYCLE") \
                         and "\n" not in doc[k - 1].text and doc[k - 1].lower_ not in _NOT_NAMES:
                     k -= 1
+                # "Thanks Jana Novak (jnovak)": a leading English word is no part of the name
+                while start - k > 2 and is_english(doc[k].text, self.english):
+                    k += 1
                 if start - k >= 2:
                     span = Span(doc, k, start, label="PERSON")
                     found = [p for p in found if p.end <= k or p.start >= start] + [span]
