@@ -49,7 +49,12 @@ items decisions next steps links references thanks updates misc miscellaneous ot
 wrap-up closing opening day schedule logistics feedback photos contents table of contents tl;dr
 tldr comments about recap highlights update status anything else odds and ends any other business aob
 please add your name irc nick roll call introductions welcome questions q&a open discussion
+team photo photos dinner lunch breakfast break breaks social evening party hotel venue travel the end
+join us keynote keynotes etherpad etherpads details finished not done and rest important dates
+deadline deadlines week initial arguments for against pros cons resources
 """.split())
+# a heading that asks the room something ("which teams are going to meet on Wednesday?") names no topic
+_QUESTION_HEADING = re.compile(r"(?i)^(what|which|who|when|where|why)\b")
 _TOPIC_LINE = re.compile(r"^\s*(?:[*\-]\s*)?topic\s*[:\-]\s*(.{3,80}?)\s*$", re.I | re.M)
 
 
@@ -85,8 +90,9 @@ def _heading_topic(title: str, gz: Gazetteer) -> str | None:
     if not (1 <= len(words) <= 8):
         return None
     if normalize(t) in _GENERIC_HEADINGS or all(normalize(w) in _GENERIC_HEADINGS for w in words) \
-            or re.match(r"(?i)^(please|add your|who is|welcome)\b", t):
-        return None
+            or re.match(r"(?i)^(please|add your|who is|welcome)\b", t) or _QUESTION_HEADING.match(t) \
+            or not re.search(r"[^\W\d_]", t) or re.match(r"\d+\s", t):
+        return None  # generic, a question, a bare number, or a fragment such as "1 project work items"
     known = gz.topic(t)
     if known:
         return known.name

@@ -78,6 +78,16 @@ def test_a_first_name_ner_leaves_out_joins_the_surname_before_a_nick(nlp):
     assert not any(t.startswith("Thanks") for t, _, _ in spans)  # an English word stays out
 
 
+def test_logistics_questions_and_fragments_in_headings_are_no_topics(gz):
+    from ptgkg.ingest.extract import _heading_topic
+    for heading in ["Team photo", "The end", "Which teams are going to meet on Wednesday-Friday?",
+                    "What rooms/topics will we have on Monday-Tuesday", "509", "1 project work items", "Not finished"]:
+        assert _heading_topic(heading, gz) is None, heading
+    assert _heading_topic("Flaky gate jobs", gz) == "flaky gate jobs"
+    assert _heading_topic("Team goals for 2024.1", gz) is not None
+    assert _heading_topic("2. Eventlet removal", gz) is not None
+
+
 def test_topics_merge_variants(nlp):
     doc = run(nlp, "Container health checks came up again; the healthcheck API and health-checks for OVN.")
     names = {s.id_ for s in doc.spans["topics"]}
