@@ -7,6 +7,10 @@ the document. The merged graph (see :mod:`.base`) is computed from those rows
 into an ``nx.MultiDiGraph`` on first read and reloaded only when the store's
 generation counter moved; this handle's own writes update it in place.
 
+Evidence quotes are also kept folded in a trigram full-text index (``quote_rows`` /
+``quote_fts``), written in the same transaction as the document's rows, so a search
+that reaches the quotes asks SQLite instead of folding a million quotes in memory.
+
 SQLite runs in WAL mode, so readers keep a consistent snapshot while an ingest
 writes, and a process killed at any moment leaves every committed document
 whole (an uncommitted one is simply absent).
@@ -87,6 +91,22 @@ CREATE INDEX IF NOT EXISTS documents_seq ON documents (seq);
 """
 # Indexes added after stores were first written: created when such a store is opened for writing.
 _LATER_INDEXES = ("CREATE INDEX IF NOT EXISTS documents_seq ON documents (seq)",)
+# Every evidence quote, folded (:func:`normalize`), one row per distinct folded quote of a
+# document's relationship (``pos``: its place in the relationship's evidence list), and a
+# trigram index over them (detail=none: the smallest; a candidate is checked against its
+# folded text): the quote rank of a search is a query, not a build. Kept in the same
+# transaction as the document's rows; ``meta.quote_index`` names the generation it is
+# current for, so a store written by a ptgkg without it is seen as stale, never trusted.
+_QUOTE_DDL = (
+    "CREATE TABLE quote_rows (id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, source TEXT NOT NULL, "
+    "type TEXT NOT NULL, target TEXT NOT NULL, pos INTEGER NOT NULL, folded TEXT NOT NULL)",
+    "CREATE INDEX quote_rows_doc ON quote_rows (doc_id)",  # a document's rows, to delete them
+    "CREATE VIRTUAL TABLE quote_fts USING fts5(folded, content='quote_rows', content_rowid='id', "
+    "tokenize='trigram case_sensitive 1', detail=none, columnsize=0)",
+)
+_QUOTE_ROW_INSERT = "INSERT INTO quote_rows(doc_id, source, type, target, pos, folded) VALUES (?, ?, ?, ?, ?, ?)"
+# trigram queries need 3 characters: shorter ones scan the folded quotes instead
+_TRIGRAM = 3
 # SQLite's default page cache is 2 MB: a large store's indexes then come from the OS for
 # every commit, and commit cost grows with the store. 64 MB keeps their upper levels hot.
 _CACHE_KIB = 65536
@@ -98,6 +118,34 @@ _EdgeRow = tuple[int, str, str, str, str, str]            # ord, source, type, t
 
 
 
+
+
+def _fold_quotes(items: Iterable[tuple[str, str, str, str, int, Any]],
+                 batch: int = 50_000) -> Iterator[tuple[str, str, str, str, int, str]]:
+    """Quote index rows from (doc, source, type, target, position, quote) items, each
+    relationship's items together and in order: the quote folded; empty quotes, and a
+    folded quote already seen on the same relationship, left out (search shows the first).
+
+    >>> list(_fold_quotes([("d", "a", "T", "b", 0, "Kolla  CI"), ("d", "a", "T", "b", 1, "kolla ci")]))
+    [('d', 'a', 'T', 'b', 0, 'kolla ci')]
+    """
+    items = iter(items)
+    edge, seen = None, set()
+    while chunk := list(itertools.islice(items, batch)):  # normalize_many folds a batch at once
+        quotes = [item[5] if isinstance(item[5], str) else "" for item in chunk]
+        for item, folded in zip(chunk, normalize_many(quotes)):
+            if item[:4] != edge:
+                edge, seen = item[:4], set()
+            if folded and folded not in seen:
+                seen.add(folded)
+                yield (*item[:5], folded)
+
+
+def _trigram_match(query: str) -> str:
+    """An FTS5 query for every trigram of ``query``, each a quoted string: the text is
+    never FTS syntax (``"a" OR b*`` is searched for as it is)."""
+    grams = dict.fromkeys(query[i:i + _TRIGRAM] for i in range(len(query) - _TRIGRAM + 1))
+    return " ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
 
 
 def _merge_node(node_id: str, rows: list[tuple[str, str, str, str]]) -> Node:
@@ -353,6 +401,7 @@ class EmbeddedStore(GraphStore):
                     for statement in _LATER_INDEXES:
                         conn.execute(statement)
                     self._add_merge_order(conn)
+                    self._add_quote_index(conn)
                 self._order = self._order_column(conn)
         except BaseException:
             conn.close()
@@ -408,6 +457,48 @@ class EmbeddedStore(GraphStore):
                     (merge_order_key(doc, dates.get(doc), starts.get(doc, ())), doc)
                     for (doc,) in conn.execute("SELECT id FROM documents").fetchall()])
             conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _quote_index_generation(conn: sqlite3.Connection) -> tuple[str, str | None]:
+        """The store's generation and the one its quote index is current for (None: no index)."""
+        found = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'quote_index')"))
+        return found["generation"], found.get("quote_index")
+
+    @staticmethod
+    def _add_quote_index(conn: sqlite3.Connection) -> None:
+        """Stores written before the quote index (or since by a ptgkg without it) get it,
+        built from every relationship's evidence in one transaction. Without FTS5 in this
+        SQLite the store keeps none and search folds the quotes in memory."""
+        gen, indexed = EmbeddedStore._quote_index_generation(conn)
+        if indexed == gen:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            gen, indexed = EmbeddedStore._quote_index_generation(conn)
+            if indexed != gen:  # another process may have built it while we waited
+                conn.execute("DROP TABLE IF EXISTS quote_fts")
+                conn.execute("DROP TABLE IF EXISTS quote_rows")
+                for statement in _QUOTE_DDL:
+                    conn.execute(statement)
+                # primary-key order, and json_each keeps each list's order: every
+                # relationship's quotes come together and in order, as _fold_quotes needs
+                items = conn.execute(
+                    "SELECT es.doc_id, es.source, es.type, es.target, q.key, json_extract(q.value, '$[1]') "
+                    "FROM edge_support es, json_each(es.evidence) q")
+                conn.cursor().executemany(_QUOTE_ROW_INSERT, _fold_quotes(items))
+                conn.execute("INSERT INTO quote_fts(quote_fts) VALUES ('rebuild')")
+                conn.execute("INSERT INTO meta(key, value) VALUES ('quote_index', ?) "
+                             "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (gen,))
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if "fts5" not in str(exc):
+                raise
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -533,6 +624,15 @@ class EmbeddedStore(GraphStore):
 
         conn.execute("DELETE FROM node_support WHERE doc_id=?", (doc_id,))
         conn.execute("DELETE FROM edge_support WHERE doc_id=?", (doc_id,))
+        # the quote index follows only while it is current (a store written by a ptgkg
+        # without it is rebuilt on the next writable open)
+        _, indexed = self._quote_index_generation(conn)
+        index_quotes = indexed == gen_before
+        if index_quotes:
+            # an external-content FTS5 row is deleted by its indexed text
+            conn.execute("INSERT INTO quote_fts(quote_fts, rowid, folded) "
+                         "SELECT 'delete', id, folded FROM quote_rows WHERE doc_id=?", (doc_id,))
+            conn.execute("DELETE FROM quote_rows WHERE doc_id=?", (doc_id,))
         if content_hash is None:
             conn.execute("DELETE FROM documents WHERE id=?", (doc_id,))
         else:
@@ -546,11 +646,19 @@ class EmbeddedStore(GraphStore):
                              "VALUES (?, ?, ?, ?, ?, ?, ?)", [(doc_id, *r) for r in node_rows])
             conn.executemany("INSERT INTO edge_support(doc_id, ord, source, type, target, props, evidence) "
                              "VALUES (?, ?, ?, ?, ?, ?, ?)", [(doc_id, *r) for r in edge_rows])
+            if index_quotes:
+                conn.executemany(_QUOTE_ROW_INSERT, _fold_quotes(
+                    (doc_id, s, t, d, pos, item[1])
+                    for _, s, t, d, _, evidence in edge_rows for pos, item in enumerate(json.loads(evidence))))
+                conn.execute("INSERT INTO quote_fts(rowid, folded) SELECT id, folded FROM quote_rows WHERE doc_id=?",
+                             (doc_id,))
 
         nodes_removed = sum(1 for n in old_node_ids - new_node_ids if not node_exists(n))
         edges_removed = sum(1 for k in old_edge_keys - new_edge_keys if not edge_exists(k))
         gen = str(int(gen_before) + 1)
         conn.execute("UPDATE meta SET value=? WHERE key='generation'", (gen,))
+        if index_quotes:
+            conn.execute("UPDATE meta SET value=? WHERE key='quote_index'", (gen,))
 
         refresh = None
         if self._g is not None and self._loaded_gen == gen_before:
@@ -750,9 +858,10 @@ class EmbeddedStore(GraphStore):
         return found  # shared with the cache, read-only by contract: copying cost more than the lookup
 
     def _build_search_index(self, g: nx.MultiDiGraph) -> list["_SearchSegment | None"]:
-        """One segment per rank: names, aliases, decision texts, and evidence quotes,
-        which :meth:`_build_quote_segment` adds when a search first needs them (most of
-        the cost: a million quotes on a large graph)."""
+        """One segment per rank: names, aliases, decision texts, and evidence quotes. The
+        quotes come from the store's quote index (:meth:`_indexed_quotes`); a store without
+        a current one has :meth:`_build_quote_segment` add them when a search first needs
+        them (most of the cost: a million quotes on a large graph)."""
         segments = [_SearchSegment() for _ in range(3)]
         texts: list[tuple[list[str], list[tuple[str, ...]]]] = [([], []) for _ in range(3)]
         for nid, data in g.nodes(data=True):
@@ -793,6 +902,46 @@ class EmbeddedStore(GraphStore):
         quotes.seal()
         return quotes
 
+    def _indexed_quotes(self, conn: sqlite3.Connection, g: nx.MultiDiGraph,
+                        query: str) -> dict[str, tuple[str, str, str, str, int, int]] | None:
+        """Each node with a quote containing ``query``: the first such quote in the quote
+        segment's order, as (document, source, type, target, position, quote row id); from
+        the quote index, in the caller's read transaction. None when the index cannot answer
+        for the loaded graph (no index, stale, or the store moved on while this handle's
+        graph is pinned): the caller folds the quotes in memory instead."""
+        gen, indexed = self._quote_index_generation(conn)
+        if indexed is None or indexed != gen or gen != self._loaded_gen:
+            return None
+        recent = self._memo.setdefault("quote_hits", {})  # the dashboard reruns a page's search
+        hits = recent.get(query)
+        if hits is not None:
+            return hits
+        # the trigram index gives rows holding every trigram of the query; instr keeps those
+        # holding the query itself (and alone serves queries too short for trigrams)
+        candidates = ("id IN (SELECT rowid FROM quote_fts WHERE quote_fts MATCH ?) AND "
+                      if len(query) >= _TRIGRAM else "")
+        rows = conn.execute(
+            f"SELECT doc_id, source, type, target, pos, id FROM quote_rows WHERE {candidates}instr(folded, ?) > 0",
+            (_trigram_match(query), query) if candidates else (query,)).fetchall()
+        rows.sort()  # the segment's order: a relationship's first matching quote comes first
+        nodes = g._node
+        documents = set(self._census(g).ids.get("Document", ()))
+        hits, seen = {}, set()
+        for row in rows:
+            ends = (row[1], row[3])
+            if ends in seen:
+                continue  # a later quote of a relationship already counted
+            seen.add(ends)
+            s, d = ends
+            if s not in nodes or d not in nodes:
+                continue
+            for nid in tuple(n for n in ends if n not in documents) or (s,):
+                hits.setdefault(nid, row)
+        if len(recent) >= 16:
+            del recent[next(iter(recent))]
+        recent[query] = hits
+        return hits
+
     def search(self, text: str, limit: int = 20) -> list[tuple[Node, str]]:
         query = normalize(text)
         if not query or limit <= 0:
@@ -800,22 +949,51 @@ class EmbeddedStore(GraphStore):
         with self._reading() as g:
             if self._search_index is None:
                 self._search_index = self._build_search_index(g)
-            best: dict[str, tuple[int, int]] = {}  # node id -> (rank, entry in that rank's segment)
-            for rank, segment in enumerate(self._search_index):
-                if segment is None:  # names, aliases and decisions did not fill the page
-                    segment = self._search_index[rank] = self._build_quote_segment(g)
+            best: dict[str, tuple[int, Any]] = {}  # node id -> (rank, where in that rank)
+            for rank, segment in enumerate(self._search_index[:3]):
                 for entry in segment.matches(query):
                     for nid in segment.ids[entry]:
                         best.setdefault(nid, (rank, entry))
                 if len(best) >= limit:
                     break  # ranks go first: later segments cannot reach the top ``limit``
-            ordered = sorted(best.items(), key=lambda kv: (kv[1][0], -g.degree(kv[0]),
-                                                          self._node(g, kv[0]).name, kv[0]))
-            out = []
-            for nid, (rank, entry) in ordered[:limit]:
-                segment = self._search_index[rank]
-                out.append((self._node(g, nid),
-                            _snippet(segment.originals[entry], segment.folded(entry), query)))
+            conn = self._connection()
+            conn.execute("BEGIN")  # the quote index and the quotes shown, read at one version
+            try:
+                quotes = None
+                if len(best) < limit:  # names, aliases and decisions did not fill the page
+                    quotes = self._indexed_quotes(conn, g, query)
+                    if quotes is None:
+                        segment = self._search_index[3]
+                        if segment is None:
+                            segment = self._search_index[3] = self._build_quote_segment(g)
+                        for entry in segment.matches(query):
+                            for nid in segment.ids[entry]:
+                                best.setdefault(nid, (3, entry))
+                    else:
+                        for nid, hit in quotes.items():
+                            best.setdefault(nid, (3, hit))
+                degree = self._memo.get("degree")
+                if degree is None:  # a common word's quotes reach tens of thousands of nodes
+                    census = self._census(g)
+                    degree = self._memo["degree"] = {nid: d for label, ids in census.ids.items()
+                                                     for nid, d in zip(ids, census.degrees[label])}
+                nodes = g._node
+                ordered = heapq.nsmallest(limit, best.items(), key=lambda kv: (
+                    kv[1][0], -degree[kv[0]], nodes[kv[0]]["node"].name, kv[0]))
+                out = []
+                for nid, (rank, entry) in ordered:
+                    if rank == 3 and quotes is not None:
+                        doc, s, t, d, pos, row_id = entry
+                        folded = conn.execute("SELECT folded FROM quote_rows WHERE id=?", (row_id,)).fetchone()[0]
+                        evidence = conn.execute("SELECT evidence FROM edge_support WHERE doc_id=? AND source=? "
+                                                "AND type=? AND target=?", (doc, s, t, d)).fetchone()[0]
+                        original = json.loads(evidence)[pos][1]
+                    else:
+                        segment = self._search_index[rank]
+                        original, folded = segment.originals[entry], segment.folded(entry)
+                    out.append((self._node(g, nid), _snippet(original, folded, query)))
+            finally:
+                conn.execute("COMMIT")
             return out
 
     def _census(self, g: nx.MultiDiGraph) -> "_Census":
