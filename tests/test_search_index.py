@@ -44,7 +44,8 @@ def without_index(store: Path, to: Path) -> Path:
     raw = sqlite3.connect(to / STORE_FILE)
     raw.execute("DROP TABLE quote_fts")
     raw.execute("DROP TABLE quote_rows")
-    raw.execute("DELETE FROM meta WHERE key = 'quote_index'")
+    raw.execute("DROP TABLE quote_edges")
+    raw.execute("DELETE FROM meta WHERE key = 'quotes_indexed'")
     raw.commit()
     raw.close()
     return to
@@ -118,7 +119,8 @@ def test_index_follows_replaced_and_removed_documents(kg, tmp_path):
         raw = sqlite3.connect(old / STORE_FILE)
         raw.execute("DROP TABLE quote_fts")
         raw.execute("DROP TABLE quote_rows")
-        raw.execute("DELETE FROM meta WHERE key = 'quote_index'")
+        raw.execute("DROP TABLE quote_edges")
+        raw.execute("DELETE FROM meta WHERE key = 'quotes_indexed'")
         raw.commit()
         raw.close()
         with EmbeddedStore(old, read_only=True) as folded:

@@ -91,20 +91,24 @@ CREATE INDEX IF NOT EXISTS documents_seq ON documents (seq);
 """
 # Indexes added after stores were first written: created when such a store is opened for writing.
 _LATER_INDEXES = ("CREATE INDEX IF NOT EXISTS documents_seq ON documents (seq)",)
-# Every evidence quote, folded (:func:`normalize`), one row per distinct folded quote of a
-# document's relationship (``pos``: its place in the relationship's evidence list), and a
-# trigram index over them (detail=none: the smallest; a candidate is checked against its
-# folded text): the quote rank of a search is a query, not a build. Kept in the same
-# transaction as the document's rows; ``meta.quote_index`` names the generation it is
+# Every evidence quote, folded (:func:`normalize`): one row per distinct folded quote of a
+# document (``quote_rows``), the relationships it supports (``quote_edges``; ``pos``: its
+# first place in the relationship's evidence list), and a trigram index over the quotes
+# (detail=none: the smallest; a candidate is checked against its folded text): the quote
+# rank of a search is a query, not a build. A quote supports several relationships of its
+# note (a line naming three people and a topic): indexing it once, not once per
+# relationship, keeps the index a third of the cost of a commit smaller. Kept in the same
+# transaction as the document's rows; ``meta.quotes_indexed`` names the generation it is
 # current for, so a store written by a ptgkg without it is seen as stale, never trusted.
 _QUOTE_DDL = (
-    "CREATE TABLE quote_rows (id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, source TEXT NOT NULL, "
-    "type TEXT NOT NULL, target TEXT NOT NULL, pos INTEGER NOT NULL, folded TEXT NOT NULL)",
+    "CREATE TABLE quote_rows (id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, folded TEXT NOT NULL)",
     "CREATE INDEX quote_rows_doc ON quote_rows (doc_id)",  # a document's rows, to delete them
+    "CREATE TABLE quote_edges (quote_id INTEGER NOT NULL, source TEXT NOT NULL, type TEXT NOT NULL, "
+    "target TEXT NOT NULL, pos INTEGER NOT NULL, PRIMARY KEY (quote_id, source, type, target)) WITHOUT ROWID",
     "CREATE VIRTUAL TABLE quote_fts USING fts5(folded, content='quote_rows', content_rowid='id', "
     "tokenize='trigram case_sensitive 1', detail=none, columnsize=0)",
 )
-_QUOTE_ROW_INSERT = "INSERT INTO quote_rows(doc_id, source, type, target, pos, folded) VALUES (?, ?, ?, ?, ?, ?)"
+_QUOTES_INDEXED = "quotes_indexed"  # meta key: the generation the quote index is current for
 # trigram queries need 3 characters: shorter ones scan the folded quotes instead
 _TRIGRAM = 3
 # SQLite's default page cache is 2 MB: a large store's indexes then come from the OS for
@@ -120,25 +124,35 @@ _EdgeRow = tuple[int, str, str, str, str, str]            # ord, source, type, t
 
 
 
-def _fold_quotes(items: Iterable[tuple[str, str, str, str, int, Any]],
-                 batch: int = 50_000) -> Iterator[tuple[str, str, str, str, int, str]]:
-    """Quote index rows from (doc, source, type, target, position, quote) items, each
-    relationship's items together and in order: the quote folded; empty quotes, and a
-    folded quote already seen on the same relationship, left out (search shows the first).
+def _quote_rows(doc_id: str, items: Iterable[tuple[str, str, str, int, Any]], first_id: int
+                ) -> tuple[list[tuple[int, str, str]], list[tuple[int, str, str, str, int]]]:
+    """The quote index rows of one document from its (source, type, target, position,
+    quote) items: each distinct folded quote once, numbered from ``first_id``, and the
+    relationships it supports at its first position in each. Empty quotes are left out.
 
-    >>> list(_fold_quotes([("d", "a", "T", "b", 0, "Kolla  CI"), ("d", "a", "T", "b", 1, "kolla ci")]))
-    [('d', 'a', 'T', 'b', 0, 'kolla ci')]
+    >>> _quote_rows("d", [("a", "T", "b", 0, "Kolla  CI"), ("a", "T", "b", 1, "kolla ci"),
+    ...                   ("c", "T", "b", 0, "Kolla CI")], 7)
+    ([(7, 'd', 'kolla ci')], [(7, 'a', 'T', 'b', 0), (7, 'c', 'T', 'b', 0)])
     """
-    items = iter(items)
-    edge, seen = None, set()
-    while chunk := list(itertools.islice(items, batch)):  # normalize_many folds a batch at once
-        quotes = [item[5] if isinstance(item[5], str) else "" for item in chunk]
-        for item, folded in zip(chunk, normalize_many(quotes)):
-            if item[:4] != edge:
-                edge, seen = item[:4], set()
-            if folded and folded not in seen:
-                seen.add(folded)
-                yield (*item[:5], folded)
+    items = list(items)
+    ids: dict[str, int] = {}
+    texts: list[tuple[int, str, str]] = []
+    links: dict[tuple[int, str, str, str], int] = {}
+    for (s, t, d, pos, _), folded in zip(items, normalize_many([q if isinstance(q, str) else "" for *_, q in items])):
+        if not folded:
+            continue
+        qid = ids.get(folded)
+        if qid is None:
+            qid = ids[folded] = first_id + len(texts)
+            texts.append((qid, doc_id, folded))
+        links.setdefault((qid, s, t, d), pos)
+    return texts, [(*key, pos) for key, pos in links.items()]
+
+
+def _insert_quote_rows(conn: sqlite3.Connection, texts: list[tuple[int, str, str]],
+                       links: list[tuple[int, str, str, str, int]]) -> None:
+    conn.executemany("INSERT INTO quote_rows(id, doc_id, folded) VALUES (?, ?, ?)", texts)
+    conn.executemany("INSERT INTO quote_edges(quote_id, source, type, target, pos) VALUES (?, ?, ?, ?, ?)", links)
 
 
 def _trigram_match(query: str) -> str:
@@ -465,8 +479,8 @@ class EmbeddedStore(GraphStore):
     @staticmethod
     def _quote_index_generation(conn: sqlite3.Connection) -> tuple[str, str | None]:
         """The store's generation and the one its quote index is current for (None: no index)."""
-        found = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'quote_index')"))
-        return found["generation"], found.get("quote_index")
+        found = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('generation', ?)", (_QUOTES_INDEXED,)))
+        return found["generation"], found.get(_QUOTES_INDEXED)
 
     @staticmethod
     def _add_quote_index(conn: sqlite3.Connection) -> None:
@@ -480,19 +494,24 @@ class EmbeddedStore(GraphStore):
         try:
             gen, indexed = EmbeddedStore._quote_index_generation(conn)
             if indexed != gen:  # another process may have built it while we waited
-                conn.execute("DROP TABLE IF EXISTS quote_fts")
-                conn.execute("DROP TABLE IF EXISTS quote_rows")
+                for table in ("quote_fts", "quote_edges", "quote_rows"):
+                    conn.execute(f"DROP TABLE IF EXISTS {table}")
+                conn.execute("DELETE FROM meta WHERE key = 'quote_index'")  # a first version's marker
                 for statement in _QUOTE_DDL:
                     conn.execute(statement)
-                # primary-key order, and json_each keeps each list's order: every
-                # relationship's quotes come together and in order, as _fold_quotes needs
+                # primary-key order: each document's rows together, and json_each keeps
+                # each list's order (a quote's first position)
                 items = conn.execute(
                     "SELECT es.doc_id, es.source, es.type, es.target, q.key, json_extract(q.value, '$[1]') "
                     "FROM edge_support es, json_each(es.evidence) q")
-                conn.cursor().executemany(_QUOTE_ROW_INSERT, _fold_quotes(items))
+                next_id = 1
+                for doc_id, rows in itertools.groupby(items, key=operator.itemgetter(0)):
+                    texts, links = _quote_rows(doc_id, (row[1:] for row in rows), next_id)
+                    _insert_quote_rows(conn, texts, links)
+                    next_id += len(texts)
                 conn.execute("INSERT INTO quote_fts(quote_fts) VALUES ('rebuild')")
-                conn.execute("INSERT INTO meta(key, value) VALUES ('quote_index', ?) "
-                             "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (gen,))
+                conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                             "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (_QUOTES_INDEXED, gen))
             conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
             if conn.in_transaction:
@@ -632,6 +651,8 @@ class EmbeddedStore(GraphStore):
             # an external-content FTS5 row is deleted by its indexed text
             conn.execute("INSERT INTO quote_fts(quote_fts, rowid, folded) "
                          "SELECT 'delete', id, folded FROM quote_rows WHERE doc_id=?", (doc_id,))
+            conn.execute("DELETE FROM quote_edges WHERE quote_id IN (SELECT id FROM quote_rows WHERE doc_id=?)",
+                         (doc_id,))
             conn.execute("DELETE FROM quote_rows WHERE doc_id=?", (doc_id,))
         if content_hash is None:
             conn.execute("DELETE FROM documents WHERE id=?", (doc_id,))
@@ -647,18 +668,20 @@ class EmbeddedStore(GraphStore):
             conn.executemany("INSERT INTO edge_support(doc_id, ord, source, type, target, props, evidence) "
                              "VALUES (?, ?, ?, ?, ?, ?, ?)", [(doc_id, *r) for r in edge_rows])
             if index_quotes:
-                conn.executemany(_QUOTE_ROW_INSERT, _fold_quotes(
-                    (doc_id, s, t, d, pos, item[1])
-                    for _, s, t, d, _, evidence in edge_rows for pos, item in enumerate(json.loads(evidence))))
-                conn.execute("INSERT INTO quote_fts(rowid, folded) SELECT id, folded FROM quote_rows WHERE doc_id=?",
-                             (doc_id,))
+                first_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM quote_rows").fetchone()[0]
+                texts, links = _quote_rows(doc_id, (
+                    (s, t, d, pos, item[1])
+                    for _, s, t, d, _, evidence in edge_rows for pos, item in enumerate(json.loads(evidence))), first_id)
+                _insert_quote_rows(conn, texts, links)
+                conn.executemany("INSERT INTO quote_fts(rowid, folded) VALUES (?, ?)",
+                                 [(qid, folded) for qid, _, folded in texts])
 
         nodes_removed = sum(1 for n in old_node_ids - new_node_ids if not node_exists(n))
         edges_removed = sum(1 for k in old_edge_keys - new_edge_keys if not edge_exists(k))
         gen = str(int(gen_before) + 1)
         conn.execute("UPDATE meta SET value=? WHERE key='generation'", (gen,))
         if index_quotes:
-            conn.execute("UPDATE meta SET value=? WHERE key='quote_index'", (gen,))
+            conn.execute("UPDATE meta SET value=? WHERE key=?", (gen, _QUOTES_INDEXED))
 
         refresh = None
         if self._g is not None and self._loaded_gen == gen_before:
@@ -918,10 +941,11 @@ class EmbeddedStore(GraphStore):
             return hits
         # the trigram index gives rows holding every trigram of the query; instr keeps those
         # holding the query itself (and alone serves queries too short for trigrams)
-        candidates = ("id IN (SELECT rowid FROM quote_fts WHERE quote_fts MATCH ?) AND "
+        candidates = ("qr.id IN (SELECT rowid FROM quote_fts WHERE quote_fts MATCH ?) AND "
                       if len(query) >= _TRIGRAM else "")
         rows = conn.execute(
-            f"SELECT doc_id, source, type, target, pos, id FROM quote_rows WHERE {candidates}instr(folded, ?) > 0",
+            "SELECT qr.doc_id, qe.source, qe.type, qe.target, qe.pos, qr.id FROM quote_rows qr "
+            f"JOIN quote_edges qe ON qe.quote_id = qr.id WHERE {candidates}instr(qr.folded, ?) > 0",
             (_trigram_match(query), query) if candidates else (query,)).fetchall()
         rows.sort()  # the segment's order: a relationship's first matching quote comes first
         nodes = g._node
