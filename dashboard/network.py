@@ -52,7 +52,8 @@ class EventInfo:
 
 @dataclass
 class Pair:
-    """Two projects that work together, with what shows it."""
+    """Two projects that work together, with what shows it. ``decisions`` (newest first)
+    carry their first quote, or all their quotes when the pair has no ``evidence`` of its own."""
 
     a: str
     b: str
@@ -140,11 +141,19 @@ def collaboration_network(store: GraphStore) -> Network:
     ids_by_name: dict[str, list[str]] = {}
     for nid, n in net.projects.items():
         ids_by_name.setdefault(n.name, []).append(nid)
-    for d in queries.decisions(store):
+    # decisions with their first quote (what a link shows of each); a pair without quotes of
+    # its own shows its decisions' evidence instead, so those decisions come with all of it
+    for d in queries.decisions(store, quotes=1):
         ids = sorted({i for name in d.projects for i in ids_by_name.get(name, [])})
         for i, a in enumerate(ids):
             for b in ids[i + 1:]:
                 raw.setdefault(pair_key(a, b), Pair(*pair_key(a, b))).decisions.append(d)
+    unquoted = [pair for pair in raw.values() if not pair.evidence and pair.decisions]
+    if unquoted:
+        full = {d.node.id: d for d in queries.decision_views(
+            store, {d.node.id for pair in unquoted for d in pair.decisions})}
+        for pair in unquoted:
+            pair.decisions = [full[d.node.id] for d in pair.decisions]
     for pair in raw.values():
         pair.evidence.sort(key=lambda v: (v.date or "", v.doc, v.start), reverse=True)
         pair.topics = _topics(pair.edge_topics, pair.decisions)

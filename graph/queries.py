@@ -32,6 +32,7 @@ True
 """
 from __future__ import annotations
 
+import gc
 import heapq
 import itertools
 import operator
@@ -39,10 +40,11 @@ import threading
 import weakref
 from bisect import bisect_right
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Iterable, Iterator, NamedTuple
 
 from .model import DECISION_STATUSES, LABELS, Edge, Evidence, GraphExport, Node, normalize
 from .stores.base import Direction, GraphStore, PathResult
@@ -50,7 +52,7 @@ from .stores.base import Direction, GraphStore, PathResult
 __all__ = [
     "NotFound", "EvidenceView", "Involvement", "DecisionView", "CollaborationView",
     "TopicAnswer", "Profile", "EventView", "Overview", "PathView", "SearchHit",
-    "resolve", "evidence_views", "who_discussed", "collaborators", "decisions", "profile",
+    "resolve", "evidence_views", "who_discussed", "collaborators", "decisions", "decision_views", "profile",
     "path", "search", "neighbourhood", "overview", "nodes_of_label", "node_dict", "recency_weight",
     "clear_caches",
 ]
@@ -769,61 +771,172 @@ def _involvements(r: _Reader, supports: dict[str, list[Evidence]], weights: _Wei
     return _with_quotes(r, sorted(_score(r, supports, weights, factors), key=_by_score))
 
 
+_collector = {"paused": 0, "was_enabled": False}
+_collector_lock = threading.Lock()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while an answer builds many objects at once.
+
+    The decision log of a large graph makes about a million small objects (contexts,
+    facts, views) that form no reference cycles and stay cached; the collector would
+    rescan that growing heap again and again, a third of the answer's time or more.
+    Reference counting still frees everything; the collector runs again afterwards, and
+    only if it ran before (nested and concurrent answers resume it once, at the end)."""
+    with _collector_lock:
+        if _collector["paused"] == 0:
+            _collector["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _collector["paused"] += 1
+    try:
+        yield
+    finally:
+        with _collector_lock:
+            _collector["paused"] -= 1
+            if _collector["paused"] == 0 and _collector["was_enabled"]:
+                gc.enable()
+
+
 @dataclass
 class _DecisionFacts:
-    """What a decision view is built from, gathered for many decisions in one batch."""
+    """What a decision view is built from, read once per graph version (kept in the
+    context cache): its relationships, distinct evidence items with their contexts, its
+    date, and the names and quotes its view shows."""
 
     node: Node
     pairs: list[tuple[Node, Edge]]
     items: list[Evidence]
     contexts: list[_Context]
     date: str | None
+    sessions: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    projects: list[str] = field(default_factory=list)
+    owners: list[str] = field(default_factory=list)
+    shown: list[Evidence] = field(default_factory=list)  # by document and place, EVIDENCE_PER_ITEM
+
+    @property
+    def key(self) -> tuple:
+        """Newest first, then by name and id: the order of every decision list."""
+        return (-_ordinal(self.date), self.node.name, self.node.id)
+
+
+def _names(nodes: Iterable[Node]) -> list[str]:
+    return list(dict.fromkeys(n.name for n in nodes))
+
+
+def _one_decision(r: _Reader, node: Node, pairs: list[tuple[Node, Edge]]) -> _DecisionFacts | None:
+    """The facts of one decision from its outgoing relationships (None: no evidence).
+    Its documents' contexts should be prepared (:meth:`_Reader.prepare_docs`)."""
+    items = _distinct(ev for _, e in pairs for ev in e.evidence)
+    if not items:  # a decision nothing supports is not an answer
+        return None
+    by_type: dict[str, list[Node]] = defaultdict(list)
+    for other, edge in pairs:
+        by_type[edge.type].append(other)
+    made_in = by_type["MADE_IN"]
+    located = r._contexts.get  # most quotes were located by an earlier answer
+    contexts = [located((ev.doc, ev.start)) or r.context(ev) for ev in items]
+    dates = [d for d in map(r.session_date, made_in) if d]
+    dates += [c.date for c in contexts if c.date]
+    events = [e.name for e in map(r.event_of, made_in) if e is not None]
+    return _DecisionFacts(
+        node, pairs, items, contexts, max(dates, key=_ordinal) if dates else None,
+        sessions=_names(made_in),
+        events=list(dict.fromkeys(events + [c.event_name for c in contexts if c.event_name])),
+        topics=_names(by_type["ABOUT"]), projects=_names(by_type["INVOLVES"]),
+        owners=_names(by_type["ASSIGNED_TO"]),
+        shown=sorted(items, key=lambda ev: (ev.doc, ev.start))[:EVIDENCE_PER_ITEM])
+
+
+def _read_decisions(r: _Reader, by_id: dict[str, Node]) -> dict[str, list[tuple[Node, Edge]]]:
+    """The outgoing relationships of those decisions whose facts are not known yet, with
+    their sessions' events and their documents' contexts read in one batch each."""
+    todo = [did for did in by_id if did not in r.decision_facts]
+    out_edges = r.neighbours_many(todo, None, "out")
+    r.events_of(o.id for pairs in out_edges.values() for o, e in pairs if e.type == "MADE_IN")
+    r.prepare_docs({ev.doc for pairs in out_edges.values() for _, e in pairs for ev in e.evidence})
+    return out_edges
 
 
 def _decision_facts(r: _Reader, decisions: Iterable[Node]) -> list[_DecisionFacts]:
     """Facts of each decision that has evidence, newest first (by its session or quote dates)."""
     by_id = {d.id: d for d in decisions}
-    todo = [did for did in by_id if did not in r.decision_facts]
-    out_edges = r.neighbours_many(todo, None, "out")
-    r.events_of(o.id for pairs in out_edges.values() for o, e in pairs if e.type == "MADE_IN")
-    r.prepare(ev for pairs in out_edges.values() for _, e in pairs for ev in e.evidence)
-    for did, pairs in out_edges.items():
-        items = _distinct(ev for _, e in pairs for ev in e.evidence)
-        if not items:  # a decision nothing supports is not an answer
-            r.decision_facts[did] = None
-            continue
-        contexts = [r.context(ev) for ev in items]
-        dates = [d for d in (r.session_date(o) for o, e in pairs if e.type == "MADE_IN") if d]
-        dates += [c.date for c in contexts if c.date]
-        r.decision_facts[did] = _DecisionFacts(by_id[did], pairs, items, contexts,
-                                               max(dates, key=_ordinal) if dates else None)
+    with _collector_paused():
+        for did, pairs in _read_decisions(r, by_id).items():
+            r.decision_facts[did] = _one_decision(r, by_id[did], pairs)
     found = [f for f in (r.decision_facts[did] for did in by_id) if f is not None]
     found.sort(key=lambda f: (-_ordinal(f.date), f.node.name, f.node.id))
     return found
 
 
-def _decision_view(r: _Reader, facts: _DecisionFacts) -> DecisionView:
-    by_type: dict[str, list[Node]] = defaultdict(list)
-    for other, edge in facts.pairs:
-        by_type[edge.type].append(other)
-    order = sorted(range(len(facts.items)), key=lambda i: (facts.items[i].doc, facts.items[i].start))
-    events = [e for e in r.events_of(by_type["MADE_IN"]).values() if e is not None]
-    names = lambda nodes: list(dict.fromkeys(n.name for n in nodes))  # noqa: E731
+def _newest_decision_facts(r: _Reader, decisions: Iterable[Node], limit: int) -> tuple[list[_DecisionFacts], int]:
+    """The first ``limit`` of :func:`_decision_facts` and how many it has, exactly, while
+    locating the quotes of only the decisions that can be among the newest.
+
+    A decision's date is the newest of its sessions' dates and its quotes' dates; each
+    quote's date is one of its document's section dates (:meth:`_Reader.doc_dates`), so
+    the newest of those bounds it (its *ceiling*). Decisions are read newest ceiling
+    first, until ``limit`` of them are newer than the next ceiling."""
+    by_id = {d.id: d for d in decisions}
+    out_edges = _read_decisions(r, by_id)
+    known = [f for f in (r.decision_facts.get(did) for did in by_id if did not in out_edges) if f is not None]
+    # relationships with evidence only (_Reader.edges_many): any relationship means evidence
+    pending = [did for did, pairs in out_edges.items() if pairs]
+    total = len(known) + len(pending)
+    for did, pairs in out_edges.items():
+        if not pairs:
+            r.decision_facts[did] = None
+    newest_in = {}  # doc id -> day number of its newest section date
+
+    def ceiling(did: str) -> int:
+        days = [_ordinal(r.session_date(o)) for o, e in out_edges[did] if e.type == "MADE_IN"]
+        for doc in {ev.doc for _, e in out_edges[did] for ev in e.evidence}:
+            day = newest_in.get(doc)
+            if day is None:
+                day = newest_in[doc] = max(map(_ordinal, r.doc_dates(doc)))
+            days.append(day)
+        return max(days, default=0)
+
+    ceilings = {did: ceiling(did) for did in pending}
+    pending.sort(key=ceilings.__getitem__, reverse=True)
+    found = known
+    batch = max(limit, 16)
+    for at in range(0, len(pending), batch):
+        if len(found) >= limit:
+            last = heapq.nsmallest(limit, found, key=_DecisionFacts.key.fget)[-1]
+            if ceilings[pending[at]] < _ordinal(last.date):
+                break  # nothing unread can be newer than the newest ``limit``, nor tie with them
+        for did in pending[at:at + batch]:
+            facts = r.decision_facts[did] = _one_decision(r, by_id[did], out_edges[did])
+            found.append(facts)
+    found.sort(key=_DecisionFacts.key.fget)
+    return found[:limit], total
+
+
+def _decision_view(r: _Reader, facts: _DecisionFacts, quotes: int | None = None) -> DecisionView:
+    """A decision's view with its first ``quotes`` evidence items (by document and place;
+    None: EVIDENCE_PER_ITEM)."""
     decision = facts.node
     return DecisionView(
         node=decision, text=str(decision.props.get("text") or decision.name),
         status=str(decision.props.get("status") or "open"),
-        sessions=names(by_type["MADE_IN"]),
-        events=list(dict.fromkeys([e.name for e in events] + [c.event_name for c in facts.contexts if c.event_name])),
-        date=facts.date, topics=names(by_type["ABOUT"]), projects=names(by_type["INVOLVES"]),
-        owners=names(by_type["ASSIGNED_TO"]),
-        evidence=[r.view(facts.items[i]) for i in order[:EVIDENCE_PER_ITEM]])
+        sessions=list(facts.sessions), events=list(facts.events), date=facts.date,
+        topics=list(facts.topics), projects=list(facts.projects), owners=list(facts.owners),
+        evidence=[r.view(ev) for ev in facts.shown[:EVIDENCE_PER_ITEM if quotes is None else quotes]])
 
 
-def _decision_views(r: _Reader, decisions: Iterable[Node], limit: int | None = None) -> tuple[list[DecisionView], int]:
+def _decision_views(r: _Reader, decisions: Iterable[Node], limit: int | None = None,
+                    quotes: int | None = None) -> tuple[list[DecisionView], int]:
     """The newest ``limit`` decisions (all when None) as views, and how many there are."""
-    facts = _decision_facts(r, decisions)
-    return [_decision_view(r, f) for f in (facts[:limit] if limit is not None else facts)], len(facts)
+    with _collector_paused():
+        if limit is None:
+            facts = _decision_facts(r, decisions)
+            total = len(facts)
+        else:
+            facts, total = _newest_decision_facts(r, decisions, limit)
+        return [_decision_view(r, f, quotes) for f in facts], total
 
 
 def _session_involvements(r: _Reader, edges: Iterable[tuple[Node, Edge]],
@@ -999,10 +1112,13 @@ _all_of_label = nodes_of_label
 
 
 def decisions(store: GraphStore, project: str | None = None, topic: str | None = None,
-              status: str | None = None, limit: int | None = None) -> list[DecisionView]:
+              status: str | None = None, limit: int | None = None,
+              quotes: int | None = None) -> list[DecisionView]:
     """Decisions, newest first: those INVOLVING ``project`` and/or ABOUT ``topic`` (both: the
-    intersection), or all; filtered by ``status``; the newest ``limit`` when given. Raises
-    :class:`NotFound` for an unknown project/topic and ValueError for an unknown status."""
+    intersection), or all; filtered by ``status``; the newest ``limit`` when given; each with
+    its first ``quotes`` evidence items (EVIDENCE_PER_ITEM when None; a table showing one quote
+    per decision asks for 1).
+    Raises :class:`NotFound` for an unknown project/topic and ValueError for an unknown status."""
     if status is not None and status not in DECISION_STATUSES:
         raise ValueError(f"unknown decision status {status!r} (one of: {', '.join(DECISION_STATUSES)})")
     with store.snapshot():
@@ -1020,7 +1136,17 @@ def decisions(store: GraphStore, project: str | None = None, topic: str | None =
             r._nodes.update({n.id: n for n in nodes})
             ids = {n.id for n in nodes}
         found = [d for d in r.nodes(sorted(ids)).values() if status is None or d.props.get("status") == status]
-        return _decision_views(r, found, limit)[0]
+        return _decision_views(r, found, limit, quotes)[0]
+
+
+def decision_views(store: GraphStore, ids: Iterable[str], quotes: int | None = None) -> list[DecisionView]:
+    """The decisions with these node ids, newest first as in :func:`decisions` (ids of other
+    nodes, and decisions without evidence, are left out), each with its first ``quotes``
+    evidence items."""
+    with store.snapshot():
+        r = _Reader(store)
+        found = [d for d in r.nodes(sorted(set(ids))).values() if d.label == "Decision"]
+        return _decision_views(r, found, None, quotes)[0]
 
 
 _LABEL_PREFIXES = {label.lower(): label for label in LABELS}

@@ -13,7 +13,9 @@ from ptgkg.graph.queries import NotFound
 require_store()
 st.title("Decision log")
 
-everything = cached("decisions")
+# the table shows one quote per decision: the log asks for that one only (same decisions,
+# same order, same first quote as the full answer), once per graph version
+everything = cached("decisions", quotes=1)
 projects = sorted({p for d in everything for p in d.projects}, key=str.casefold)
 topics = sorted({t for d in everything for t in d.topics}, key=str.casefold)
 events = list(dict.fromkeys(e for d in sorted(everything, key=lambda d: d.date or "") for e in d.events))
@@ -41,7 +43,8 @@ only_recurring = st.toggle("Only recurring open items", value=param("recurring")
 set_param("recurring", "1" if only_recurring else "")
 
 try:
-    found = cached("decisions", project=project or None, topic=topic or None)
+    found = cached("decisions", project=project or None, topic=topic or None, quotes=1) if project or topic \
+        else everything
 except NotFound as exc:
     st.warning(md_escape(str(exc)))
     st.stop()

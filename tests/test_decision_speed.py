@@ -1,0 +1,131 @@
+"""The fast paths of the decision log give the answers of the full computation: the
+newest ``limit`` decisions of a project (a hub's profile), one quote per decision (the
+log's table), decisions by id, and the collaboration network built from them.
+
+The graph is made so that shortcuts would show: decisions made in sessions whose dates
+are newer (or older) than their quotes' documents, documents whose sections have
+different dates, undated documents, decisions sharing a date (their names break the tie),
+and a decision nothing supports."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from ptgkg.dashboard import network
+from ptgkg.graph import queries as q
+
+from tests.test_store_contract import DocBuilder
+
+DATES = ["2021-03-01", "2022-10-10", "2022-10-10", "2023-06-05", None]
+PROJECTS = ["Nova", "Neutron", "Cinder", "Glance"]
+
+
+def _documents(n_docs: int = 6, per_doc: int = 7, seed: int = 5):
+    rng = random.Random(seed)
+    sessions: list[tuple[str, str | None]] = []  # (key, date) of sessions made so far
+    graphs = []
+    count = 0
+    for i in range(n_docs):
+        doc_date = DATES[i % len(DATES)]
+        b = DocBuilder(f"pad-{i}", f"Pad {i}", **({"date": doc_date} if doc_date else {}))
+        projects = {name: b.node("Project", name) for name in PROJECTS}
+        topic = b.node("Topic", f"topic {i % 3}")
+        # a quote before any heading (no session: two follow), then two sections of their own dates
+        heads = []
+        for j, when in enumerate([rng.choice(DATES), None]):
+            key = f"pad-{i}-s{j}"
+            props = {"date": when} if when else {}
+            heads.append(b.node("Session", f"Session {i}.{j}", key=key, **props))
+            sessions.append((key, when))
+        for j in range(per_doc):
+            count += 1
+            # several decisions share a name: the id breaks the tie
+            d = b.node("Decision", f"Decision {count % 9}", key=f"d-{i}-{j}", text=f"We decided {count}",
+                       status=rng.choice(["agreed", "open", "action"]))
+            if j == 2:
+                b.edge(b.doc_id, "RECORDS", heads[0], f"Heading {i}.0")
+            if j == 4:
+                b.edge(b.doc_id, "RECORDS", heads[1], f"Heading {i}.1")
+            if j == 6 and i == 0:
+                b.edge(d, "INVOLVES", projects["Nova"])  # nothing supports this decision
+                continue
+            # made in a session of this or an earlier document: its date and the quotes' disagree
+            key, when = rng.choice(sessions)
+            s = b.node("Session", "made in " + key, key=key, **({"date": when} if when else {}))
+            b.edge(d, "MADE_IN", s, f"Decision {count} made in {key}")
+            b.edge(d, "ABOUT", topic, f"Decision {count} is about topic {i % 3}")
+            for name in rng.sample(PROJECTS, rng.choice([1, 2, 2, 3])):
+                b.edge(d, "INVOLVES", projects[name], f"Decision {count} involves {name}",
+                       *([f"{name} agreed to decision {count}"] if rng.random() < 0.3 else []))
+        if i % 2:
+            b.edge(projects["Nova"], "COLLABORATES_WITH", projects["Neutron"], f"Nova and Neutron pair {i}",
+                   topics=["ports"])
+        graphs.append(b.build())
+    return graphs
+
+
+@pytest.fixture
+def log(store):
+    for g in _documents():
+        store.write_document(g)
+    q.clear_caches()
+    return store
+
+
+def _plain(views):
+    return [v.to_dict() for v in views]
+
+
+def test_the_newest_decisions_are_the_first_of_all_of_them(log):
+    full = q.decisions(log, project="Nova")
+    assert len(full) > 10
+    assert len({d.date for d in full}) < len(full)  # shared dates: names and ids break ties
+    for limit in (1, 2, 3, 5, 8, len(full), len(full) + 3):
+        q.clear_caches()  # from cold: only the decisions that can be among the newest are read
+        assert _plain(q.decisions(log, project="Nova", limit=limit)) == _plain(full[:limit])
+        # and again, with some decisions' facts known from the first call
+        assert _plain(q.decisions(log, project="Nova", limit=limit + 1)) == _plain(full[:limit + 1])
+
+
+def test_a_profile_shows_the_newest_decisions_and_counts_them_all(log, monkeypatch):
+    full = q.decisions(log, project="Nova")
+    for limit in (1, 4, 9):
+        monkeypatch.setattr(q, "DECISION_LIMIT", limit)
+        q.clear_caches()
+        prof = q.profile(log, "Nova")
+        assert _plain(prof.decisions) == _plain(full[:limit])
+        assert prof.totals["decisions"] == len(full)  # the unsupported decision is not counted
+
+
+def test_one_quote_per_decision_is_the_first_of_the_full_answer(log):
+    full = q.decisions(log)
+    q.clear_caches()
+    short = q.decisions(log, quotes=1)
+    assert [d.node.id for d in short] == [d.node.id for d in full]
+    for a, b in zip(short, full):
+        assert a.evidence == b.evidence[:1] and a.evidence
+        assert (a.date, a.events, a.sessions, a.projects, a.topics, a.status) == \
+               (b.date, b.events, b.sessions, b.projects, b.topics, b.status)
+
+
+def test_decisions_by_id_keep_the_order_and_leave_out_what_is_not_a_decision(log):
+    full = q.decisions(log)
+    wanted = {d.node.id for d in full[::3]} | {"project:nova", "decision:nowhere"}
+    assert _plain(q.decision_views(log, wanted)) == _plain([d for d in full if d.node.id in wanted])
+
+
+def test_network_links_carry_their_decisions_in_order_with_evidence(log):
+    full = q.decisions(log)
+    net = network.collaboration_network(log)
+    by_id = {d.node.id: d for d in full}
+    names = {n.id: n.name for n in net.projects.values()}
+    seen = 0
+    for (a, b), pair in net.pairs.items():
+        expected = [d for d in full if {names[a], names[b]} <= set(d.projects)]
+        assert [d.node.id for d in pair.decisions] == [d.node.id for d in expected]
+        for d in pair.decisions:
+            # the first quote at least; every quote when the link has none of its own to show
+            assert d.evidence == (by_id[d.node.id].evidence if not pair.evidence else by_id[d.node.id].evidence[:1])
+            seen += 1
+    assert seen and any(p.evidence for p in net.pairs.values()) and any(not p.evidence for p in net.pairs.values())
