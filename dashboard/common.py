@@ -12,7 +12,6 @@ ingest (from the CLI or the ingest page) invalidates them.
 """
 from __future__ import annotations
 
-import importlib
 import os
 import re
 from typing import Any, Callable, Iterable
@@ -128,20 +127,47 @@ def _cached_call(name: str, location: str, generation: str, args: tuple, kwargs:
     if store is None:
         raise StoreError(problem or "no store")
     if name in _EXTRAS:
-        module, attr = _EXTRAS[name].split(":")
-        fn: Callable[..., Any] = getattr(importlib.import_module(module), attr)
-    else:
-        fn = getattr(queries, name)
+        return _EXTRAS[name](store, location, generation, *args, **dict(kwargs))
+    fn: Callable[..., Any] = getattr(queries, name)
     return fn(store, *args, **dict(kwargs))
 
 
-#: dashboard-side answers computed from the store, cached like the queries
-_EXTRAS = {"collaboration_network": "ptgkg.dashboard.network:collaboration_network"}
+#: the decision log's list (every decision, one quote each), the one answer the log, its
+#: recurring items and the collaboration network are all built from
+_DECISION_LOG = ("decisions", (), (("quotes", 1),))
+
+
+def _decision_log(location: str, generation: str) -> list[queries.DecisionView]:
+    name, args, kwargs = _DECISION_LOG
+    return _cached_call(name, location, generation, args, kwargs)
+
+
+def _collaboration_network(store: GraphStore, location: str, generation: str) -> Any:
+    from .network import collaboration_network  # networkx is only needed by that page
+
+    return collaboration_network(store, decisions=_decision_log(location, generation))
+
+
+def _recurring_items(store: GraphStore, location: str, generation: str) -> dict[str, list[str]]:
+    from .decision_log import recurring_items
+
+    return recurring_items(_decision_log(location, generation))
+
+
+#: dashboard-side answers computed from the store (and from other cached answers),
+#: cached like the queries: name -> fn(store, location, generation, *args, **kwargs)
+_EXTRAS: dict[str, Callable[..., Any]] = {
+    "collaboration_network": _collaboration_network,
+    "recurring_items": _recurring_items,
+}
 
 
 def cached(name: str, *args: Any, **kwargs: Any) -> Any:
-    """``queries.<name>(store, *args, **kwargs)`` (or one of the dashboard's own answers),
-    cached until the graph changes, shared by every session: treat it as read-only.
+    """``queries.<name>(store, *args, **kwargs)`` (or one of the dashboard's own answers:
+    ``collaboration_network``, and ``recurring_items`` of the decision log), cached until
+    the graph changes, shared by every session: treat it as read-only. The decision log's
+    list, ``cached("decisions", quotes=1)``, is the one the network and the recurring
+    items are built from, so a graph's decisions are read once for all three.
     Exceptions (``NotFound``...) are not cached."""
     store = require_store()
     return _cached_call(name, settings().store, store.generation(), tuple(args), tuple(sorted(kwargs.items())))

@@ -30,7 +30,8 @@ from ptgkg.graph.model import Node
 from ptgkg.graph.stores.base import GraphStore
 
 __all__ = ["Pair", "Network", "EventInfo", "collaboration_network", "filter_network", "to_networkx",
-           "Analytics", "analyse", "cytoscape_elements", "pair_key", "community_palette"]
+           "Analytics", "analyse", "betweenness_sample", "BETWEENNESS_BUDGET", "BETWEENNESS_MIN_SAMPLE",
+           "cytoscape_elements", "pair_key", "community_palette"]
 
 
 def pair_key(a: str, b: str) -> tuple[str, str]:
@@ -113,16 +114,26 @@ def _all(store: GraphStore, label: str) -> list[tuple[Node, int]]:
     return store.top_nodes(label, total) if total else []
 
 
-def collaboration_network(store: GraphStore) -> Network:
-    """Every project pair that collaborates, with topics, decisions and evidence in context."""
+def collaboration_network(store: GraphStore, decisions: Iterable[queries.DecisionView] | None = None) -> Network:
+    """Every project pair that collaborates, with topics, decisions and evidence in context.
+    ``decisions``: ``queries.decisions(store, quotes=1)`` when the caller has it already (the
+    dashboard shares the decision log's list); read here otherwise."""
+    # tens of thousands of links, quotes and lists that stay (cached): without the cyclic
+    # collector rescanning them as they grow (a tenth of a second on a dense network)
+    with queries.collector_paused():
+        return _collaboration_network(store, decisions)
+
+
+def _collaboration_network(store: GraphStore, decisions: Iterable[queries.DecisionView] | None) -> Network:
     net = Network()
     for node, degree in _all(store, "Project"):
         net.projects[node.id] = node
         net.activity[node.id] = int(degree)
     raw: dict[tuple[str, str], Pair] = {}
     pending = []  # (pair, evidence) resolved in one batch: one document context per document
-    for pid in net.projects:
-        for edge in store.edges(pid, ["COLLABORATES_WITH"], "out"):
+    # one read for every project (one round trip on a remote store, one lock taken here)
+    for pid, edges in store.edges_many(list(net.projects), ["COLLABORATES_WITH"], "out").items():
+        for edge in edges:
             if edge.target not in net.projects or edge.target == pid or not edge.evidence:
                 continue
             key = pair_key(pid, edge.target)
@@ -143,7 +154,7 @@ def collaboration_network(store: GraphStore) -> Network:
         ids_by_name.setdefault(n.name, []).append(nid)
     # decisions with their first quote (what a link shows of each); a pair without quotes of
     # its own shows its decisions' evidence instead, so those decisions come with all of it
-    for d in queries.decisions(store, quotes=1):
+    for d in queries.decisions(store, quotes=1) if decisions is None else decisions:
         ids = sorted({i for name in d.projects for i in ids_by_name.get(name, [])})
         for i, a in enumerate(ids):
             for b in ids[i + 1:]:
@@ -221,7 +232,9 @@ class Analytics:
 
 def analyse(g: nx.Graph, seed: int = 7) -> Analytics:
     """Louvain communities (weighted, seeded so the picture is stable) and degree /
-    betweenness centrality (betweenness treats strong links as short ones)."""
+    betweenness centrality (betweenness treats strong links as short ones; exact, or
+    estimated from a seeded sample of sources on a large dense network: see
+    :func:`betweenness_sample`)."""
     if g.number_of_nodes() == 0:
         return Analytics([], {}, {}, {})
     if g.number_of_edges():
@@ -232,14 +245,35 @@ def analyse(g: nx.Graph, seed: int = 7) -> Analytics:
     community_of = {n: i for i, c in enumerate(communities) for n in c}
     for _, _, data in g.edges(data=True):
         data["distance"] = 1.0 / data["weight"]
-    # exact betweenness costs nodes x links: on a large, dense network, estimate it from a
-    # seeded sample of sources (networkx's own k-sampling), so the page stays interactive
-    sample = BETWEENNESS_SAMPLE if g.number_of_nodes() > BETWEENNESS_SAMPLE else None
+    sample = betweenness_sample(g.number_of_nodes(), g.number_of_edges())
     return Analytics(communities, community_of, nx.degree_centrality(g),
                      nx.betweenness_centrality(g, k=sample, weight="distance", normalized=True, seed=seed))
 
 
-BETWEENNESS_SAMPLE = 100  # source nodes sampled for betweenness on networks larger than this
+#: shortest-path searches times links that betweenness may cost: about a quarter of a second
+BETWEENNESS_BUDGET = 500_000
+BETWEENNESS_MIN_SAMPLE = 32  # sources sampled at least, however dense the network
+
+
+def betweenness_sample(nodes: int, links: int) -> int | None:
+    """How many source nodes betweenness is estimated from (networkx's seeded ``k``
+    sampling), or None to compute it exactly from every node.
+
+    Exact betweenness runs one shortest-path search from every node, each walking every
+    link: it costs nodes x links. Within :data:`BETWEENNESS_BUDGET` (every network of a
+    few hundred projects with a few thousand links) it is exact; past it, as many sources
+    as the budget affords, and never fewer than :data:`BETWEENNESS_MIN_SAMPLE`.
+
+    >>> betweenness_sample(310, 1_500) is None  # 465,000: exact
+    True
+    >>> betweenness_sample(310, 15_342)  # a dense synthetic network
+    32
+    """
+    if nodes * links <= BETWEENNESS_BUDGET:
+        return None
+    k = max(BETWEENNESS_MIN_SAMPLE, BETWEENNESS_BUDGET // links)
+    return k if k < nodes else None
+
 
 _PALETTE = ["#2f6fdb", "#e07b39", "#3a9d5d", "#b8457a", "#7a5cc4", "#c2a027", "#2aa3a3", "#8c6d4f",
             "#d1495b", "#5b7a99"]

@@ -54,7 +54,7 @@ __all__ = [
     "TopicAnswer", "Profile", "EventView", "Overview", "PathView", "SearchHit",
     "resolve", "evidence_views", "who_discussed", "collaborators", "decisions", "decision_views", "profile",
     "path", "search", "neighbourhood", "overview", "nodes_of_label", "node_dict", "recency_weight",
-    "clear_caches",
+    "clear_caches", "collector_paused",
 ]
 
 HALF_LIFE_YEARS = 2.0
@@ -776,7 +776,7 @@ _collector_lock = threading.Lock()
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while an answer builds many objects at once.
 
     The decision log of a large graph makes about a million small objects (contexts,
@@ -828,25 +828,45 @@ def _names(nodes: Iterable[Node]) -> list[str]:
 
 def _one_decision(r: _Reader, node: Node, pairs: list[tuple[Node, Edge]]) -> _DecisionFacts | None:
     """The facts of one decision from its outgoing relationships (None: no evidence).
-    Its documents' contexts should be prepared (:meth:`_Reader.prepare_docs`)."""
-    items = _distinct(ev for _, e in pairs for ev in e.evidence)
-    if not items:  # a decision nothing supports is not an answer
+    Its documents' contexts should be prepared (:meth:`_Reader.prepare_docs`).
+
+    One pass over its relationships and one over its quotes: a large graph's decision log
+    runs this for tens of thousands of decisions at once."""
+    distinct: dict[tuple, Evidence] = {}  # one quote can support several relationships
+    for _, edge in pairs:
+        for ev in edge.evidence:
+            distinct.setdefault((ev.doc, ev.start, ev.end, ev.quote), ev)  # _ev_key, inline
+    if not distinct:  # a decision nothing supports is not an answer
         return None
-    by_type: dict[str, list[Node]] = defaultdict(list)
+    items = list(distinct.values())
+    made_in: list[Node] = []
+    topics: list[Node] = []
+    projects: list[Node] = []
+    owners: list[Node] = []
+    by_type = {"MADE_IN": made_in, "ABOUT": topics, "INVOLVES": projects, "ASSIGNED_TO": owners}
     for other, edge in pairs:
-        by_type[edge.type].append(other)
-    made_in = by_type["MADE_IN"]
-    located = r._contexts.get  # most quotes were located by an earlier answer
-    contexts = [located((ev.doc, ev.start)) or r.context(ev) for ev in items]
-    dates = [d for d in map(r.session_date, made_in) if d]
-    dates += [c.date for c in contexts if c.date]
-    events = [e.name for e in map(r.event_of, made_in) if e is not None]
+        found = by_type.get(edge.type)
+        if found is not None:
+            found.append(other)
+    located, locate = r._contexts.get, r.context  # most quotes were located by an earlier answer
+    contexts = [located((ev.doc, ev.start)) or locate(ev) for ev in items]
+    # its date: the newest of its sessions' dates, then of its quotes' (the first of equals)
+    date, day, events = None, 0, []
+    for session in made_in:
+        when = r.session_date(session)
+        if when and (date is None or _ordinal(when) > day):
+            date, day = when, _ordinal(when)
+        event = r.event_of(session)
+        if event is not None:
+            events.append(event.name)
+    for c in contexts:
+        if c.date and (date is None or c.day > day):
+            date, day = c.date, c.day
+        if c.event_name:
+            events.append(c.event_name)
     return _DecisionFacts(
-        node, pairs, items, contexts, max(dates, key=_ordinal) if dates else None,
-        sessions=_names(made_in),
-        events=list(dict.fromkeys(events + [c.event_name for c in contexts if c.event_name])),
-        topics=_names(by_type["ABOUT"]), projects=_names(by_type["INVOLVES"]),
-        owners=_names(by_type["ASSIGNED_TO"]),
+        node, pairs, items, contexts, date, sessions=_names(made_in), events=list(dict.fromkeys(events)),
+        topics=_names(topics), projects=_names(projects), owners=_names(owners),
         shown=sorted(items, key=lambda ev: (ev.doc, ev.start))[:EVIDENCE_PER_ITEM])
 
 
@@ -863,7 +883,7 @@ def _read_decisions(r: _Reader, by_id: dict[str, Node]) -> dict[str, list[tuple[
 def _decision_facts(r: _Reader, decisions: Iterable[Node]) -> list[_DecisionFacts]:
     """Facts of each decision that has evidence, newest first (by its session or quote dates)."""
     by_id = {d.id: d for d in decisions}
-    with _collector_paused():
+    with collector_paused():
         for did, pairs in _read_decisions(r, by_id).items():
             r.decision_facts[did] = _one_decision(r, by_id[did], pairs)
     found = [f for f in (r.decision_facts[did] for did in by_id) if f is not None]
@@ -930,7 +950,7 @@ def _decision_view(r: _Reader, facts: _DecisionFacts, quotes: int | None = None)
 def _decision_views(r: _Reader, decisions: Iterable[Node], limit: int | None = None,
                     quotes: int | None = None) -> tuple[list[DecisionView], int]:
     """The newest ``limit`` decisions (all when None) as views, and how many there are."""
-    with _collector_paused():
+    with collector_paused():
         if limit is None:
             facts = _decision_facts(r, decisions)
             total = len(facts)
@@ -1121,7 +1141,9 @@ def decisions(store: GraphStore, project: str | None = None, topic: str | None =
     Raises :class:`NotFound` for an unknown project/topic and ValueError for an unknown status."""
     if status is not None and status not in DECISION_STATUSES:
         raise ValueError(f"unknown decision status {status!r} (one of: {', '.join(DECISION_STATUSES)})")
-    with store.snapshot():
+    # the collector resumes after the snapshot ends, where the embedded store freezes what
+    # it merged: resumed first, it would scan every object just built once, for nothing
+    with collector_paused(), store.snapshot():
         r = _Reader(store)
         ids: set[str] | None = None
         if project:
@@ -1143,7 +1165,7 @@ def decision_views(store: GraphStore, ids: Iterable[str], quotes: int | None = N
     """The decisions with these node ids, newest first as in :func:`decisions` (ids of other
     nodes, and decisions without evidence, are left out), each with its first ``quotes``
     evidence items."""
-    with store.snapshot():
+    with collector_paused(), store.snapshot():  # see decisions()
         r = _Reader(store)
         found = [d for d in r.nodes(sorted(set(ids))).values() if d.label == "Decision"]
         return _decision_views(r, found, None, quotes)[0]

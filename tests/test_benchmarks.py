@@ -113,7 +113,8 @@ def test_shard_ingest_compares_with_one_process():
         pytest.skip(out.strip().splitlines()[-1])
     names = [v.split("  ", 1)[1] for v in verdicts(out)]
     if names == ["every ingest completes"]:  # an ingest failed: reported as the finding
-        assert "FAIL  every ingest completes: `ptgkg ingest" in out
+        # either ptgkg failed (the finding) or the server did (FalkorDB crashes; named as such)
+        assert re.search(r"FAIL  every ingest completes: (`ptgkg ingest|the server failed, not ptgkg: )", out)
         return
     assert "--shard 1/2" in out and "one process" in out
     assert names == ["shards split the corpus without overlap", "sharded export equals one process's"]

@@ -185,6 +185,62 @@ def test_network_elements_escape_html_for_the_component_info_panel(kg):
             assert "<" not in str(value) and ">" not in str(value)
 
 
+def test_the_network_and_the_recurring_items_are_built_from_the_decision_logs_own_list(kg, monkeypatch):
+    from ptgkg.dashboard import common
+    from ptgkg.dashboard.decision_log import recurring_items
+
+    monkeypatch.setenv("PTGKG_STORE", str(kg))
+    common._cached_call.clear()
+    store, problem = common.read_store()
+    assert store is not None, problem
+    where, generation = common.settings().store, store.generation()
+    net = common._cached_call("collaboration_network", where, generation, (), ())
+    # the key cached("decisions", quotes=1) gives the decision log page
+    log = common._cached_call("decisions", where, generation, (), (("quotes", 1),))
+    shared = {id(d) for d in log}
+    quoted = [d for pair in net.pairs.values() if pair.evidence for d in pair.decisions]
+    assert quoted and all(id(d) in shared for d in quoted)  # the same objects: read once for both
+    assert common._cached_call("recurring_items", where, generation, (), ()) == recurring_items(log)
+
+
+def test_betweenness_is_exact_within_its_budget_and_a_seeded_estimate_beyond_it(monkeypatch):
+    import random
+
+    import networkx as nx
+
+    from ptgkg.dashboard import network
+
+    def projects(n: int, links: int, seed: int) -> nx.Graph:
+        rng = random.Random(seed)
+        g = nx.Graph()
+        for i in range(n):
+            g.add_node(f"p{i}", name=f"Project {i:03d}", activity=1)
+        while g.number_of_edges() < links:
+            a, b = rng.sample(range(n), 2)
+            g.add_edge(f"p{a}", f"p{b}", weight=rng.randint(1, 6))
+        return g
+
+    def reference(g: nx.Graph, k: int | None) -> dict[str, float]:
+        for _, _, data in g.edges(data=True):  # the graph itself: a copy orders neighbours differently
+            data["distance"] = 1.0 / data["weight"]
+        return nx.betweenness_centrality(g, k=k, weight="distance", normalized=True, seed=7)
+
+    # a few hundred projects with a few thousand links: every node's betweenness, exactly
+    assert network.betweenness_sample(310, 1_500) is None
+    sparse = projects(150, 400, seed=1)  # more than 100 projects: once a 100-source estimate
+    assert network.analyse(sparse).betweenness == reference(sparse, None)
+    # past the budget: as many sources as it affords, never fewer than the minimum, seeded
+    assert network.betweenness_sample(310, 15_342) == network.BETWEENNESS_MIN_SAMPLE
+    assert network.betweenness_sample(1_000, 5_000) == network.BETWEENNESS_BUDGET // 5_000
+    monkeypatch.setattr(network, "BETWEENNESS_BUDGET", 20_000)
+    dense = projects(80, 600, seed=2)
+    k = network.betweenness_sample(80, 600)
+    assert k is not None and network.BETWEENNESS_MIN_SAMPLE <= k < 80
+    estimate = network.analyse(dense).betweenness
+    assert estimate == reference(dense, k) == network.analyse(dense).betweenness
+    assert estimate != reference(dense, None)
+
+
 def test_decision_log_flags_items_that_come_back(kg):
     from ptgkg.dashboard.decision_log import decision_rows, recurring_items, to_csv
     from ptgkg.graph.queries import DecisionView

@@ -129,3 +129,43 @@ def test_network_links_carry_their_decisions_in_order_with_evidence(log):
             assert d.evidence == (by_id[d.node.id].evidence if not pair.evidence else by_id[d.node.id].evidence[:1])
             seen += 1
     assert seen and any(p.evidence for p in net.pairs.values()) and any(not p.evidence for p in net.pairs.values())
+
+
+def test_the_collector_runs_again_after_the_log_and_the_network_unless_it_was_off(log):
+    import gc
+
+    assert gc.isenabled()
+    q.decisions(log, quotes=1)
+    network.collaboration_network(log)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        q.clear_caches()
+        q.decisions(log)
+        network.collaboration_network(log)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_merged_evidence_is_what_the_json_decoder_reads_from_the_support_rows():
+    import json
+
+    from ptgkg.graph.model import Edge, Evidence
+    from ptgkg.graph.stores.embedded import _merge_edge, _merged_evidence
+
+    one = '[["doc:a","We agreed.",3,13]]'
+    two = '[["doc:a","We agreed.",3,13],["doc:b","Nova owns it.",0,13]]'
+    spaced = ' [["doc:c", "Spaced out.", 5, 16]] '  # not canonical: the full decoder reads it
+    for texts in ([one], [two], [one, two], [spaced, one], ["[]"], [one, "[]"]):
+        expected = list(dict.fromkeys(Evidence(*item) for text in texts for item in json.loads(text)))
+        assert _merged_evidence(texts) == expected
+    with pytest.raises(json.JSONDecodeError):
+        _merged_evidence(['[["doc:a","x",0,1]] trailing'])
+    edge = _merge_edge(("project:nova", "COLLABORATES_WITH", "project:neutron"),
+                       [('{"topics":["ports"]}', one), ('{"topics":["ports","dhcp"]}', two)])
+    assert edge == Edge("project:nova", "project:neutron", "COLLABORATES_WITH",
+                        [Evidence("doc:a", "We agreed.", 3, 13), Evidence("doc:b", "Nova owns it.", 0, 13)],
+                        {"topics": ["ports", "dhcp"]})
+    with pytest.raises(ValueError):
+        _merge_edge(("project:nova", "NOT_A_TYPE", "project:neutron"), [("{}", one)])

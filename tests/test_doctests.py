@@ -8,7 +8,7 @@ MODULES = [
     "ptgkg.config", "ptgkg.ingest.document", "ptgkg.ingest.gazetteer", "ptgkg.graph.model",
     "ptgkg.graph.resolve", "ptgkg.graph.governance", "ptgkg.ingest.components.line_sentences",
     "ptgkg.ingest.components.language", "ptgkg.ingest.components.people", "ptgkg.ingest.components.sessions",
-    "ptgkg.ingest.components.decisions", "ptgkg.graph.stores.base", "ptgkg.graph.reconcile",
+    "ptgkg.ingest.components.decisions", "ptgkg.graph.stores.base", "ptgkg.graph.reconcile", "ptgkg.dashboard.network",
 ]
 
 

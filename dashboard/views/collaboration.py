@@ -52,11 +52,22 @@ def network_view(location: str, generation: str, events: tuple[str, ...], kinds:
     computed once per graph version and filter (Louvain and betweenness are the slow part)."""
     sub = filter_network(_net, list(events) or None, list(kinds) or None, min_weight)
     analytics = analyse(to_networkx(sub))
-    return sub, analytics, cytoscape_elements(sub, analytics)
+    return sub, analytics, cytoscape_elements(sub, analytics), focus_choices(sub)
 
 
-sub, analytics, elements = network_view(settings().store, store_generation(), tuple(chosen), tuple(kinds),
-                                        int(min_weight), net)
+def focus_choices(sub) -> dict[str, str]:
+    """What the evidence box can explain, option -> label, in the box's order: every linked
+    project (most active first), then every link (strongest first). Kept with the network:
+    a dense one has tens of thousands of links."""
+    names = {pid: one_line(sub.projects[pid].name) for pid in sub.linked()}
+    choices = {f"node:{pid}": name for pid, name in names.items()}
+    for (a, b), _ in sorted(sub.pairs.items(), key=lambda kv: -kv[1].weight):
+        choices[f"pair:{a}|{b}"] = f"{names[a]} ↔ {names[b]}"
+    return choices
+
+
+sub, analytics, elements, choices = network_view(settings().store, store_generation(), tuple(chosen), tuple(kinds),
+                                                 int(min_weight), net)
 if not sub.pairs:
     st.info("No collaborations recorded" + (" for these filters." if picked or kinds or min_weight > 1 else " yet."))
 else:
@@ -72,26 +83,21 @@ else:
                                events=[Event("node", "tap", "node"), Event("edge", "tap", "edge")])
 
     # what to explain: the last click, else whatever the selectbox says
-    options = [f"node:{pid}" for pid in sub.linked()] + \
-              [f"pair:{a}|{b}" for (a, b), _ in sorted(sub.pairs.items(), key=lambda kv: -kv[1].weight)]
-    edge_ids = {e["data"]["id"]: f"pair:{e['data']['source']}|{e['data']['target']}" for e in elements["edges"]}
+    options = list(choices)
     if isinstance(clicked, dict) and clicked.get("timestamp") != st.session_state.get("network-click"):
         st.session_state["network-click"] = clicked.get("timestamp")
         target = (clicked.get("data") or {}).get("target_id")
-        choice = f"node:{target}" if clicked.get("action") == "node" else edge_ids.get(target)
-        if choice in options:
+        if clicked.get("action") == "node":
+            choice = f"node:{target}"
+        else:
+            edge = next((e["data"] for e in elements["edges"] if e["data"]["id"] == target), None)
+            choice = f"pair:{edge['source']}|{edge['target']}" if edge else None
+        if choice in choices:
             st.session_state["focus"] = choice
-    if st.session_state.get("focus") not in options:
+    if st.session_state.get("focus") not in choices:
         st.session_state["focus"] = options[0]
 
-    def label_of(option: str) -> str:
-        kind, rest = option.split(":", 1)
-        if kind == "node":
-            return one_line(sub.projects[rest].name)
-        a, b = rest.split("|")
-        return f"{one_line(sub.projects[a].name)} ↔ {one_line(sub.projects[b].name)}"
-
-    focus = st.selectbox("Evidence for", options, key="focus", format_func=label_of)
+    focus = st.selectbox("Evidence for", options, key="focus", format_func=choices.__getitem__)
     kind, rest = focus.split(":", 1)
     with st.container(border=True):
         if kind == "node":

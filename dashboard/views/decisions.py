@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ptgkg.dashboard.common import cached, md_escape, param, require_store, set_param
-from ptgkg.dashboard.decision_log import (UNSETTLED, decision_rows, filter_decisions, recurring_items, to_csv)
+from ptgkg.dashboard.decision_log import UNSETTLED, decision_rows, filter_decisions, to_csv
 from ptgkg.graph.model import DECISION_STATUSES, slug
 from ptgkg.graph.queries import NotFound
 
@@ -49,7 +49,7 @@ except NotFound as exc:
     st.warning(md_escape(str(exc)))
     st.stop()
 
-recurring = recurring_items(everything)
+recurring = cached("recurring_items")  # of `everything`, once per graph version
 shown = filter_decisions(found, statuses, chosen_events)
 if only_recurring:
     shown = [d for d in shown if d.node.id in recurring]
