@@ -402,14 +402,20 @@ class _Reader:
         kinds = None if types is None else tuple(sorted(types))
         ids = list(dict.fromkeys(ids))
         missing = []
+        cached = self._edges
         for i in ids:
-            if (i, kinds, direction) in self._edges:
+            if (i, kinds, direction) in cached:
                 continue
-            every = self._edges.get((i, None, "both"))
+            # a subset of edges already read: no second walk of the store (or round trip)
+            every = cached.get((i, None, direction)) if kinds is not None else None
+            if every is not None:
+                cached[(i, kinds, direction)] = [e for e in every if e.type in kinds]
+                continue
+            every = cached.get((i, None, "both"))
             if every is None:
                 missing.append(i)
-            else:  # a subset of edges already read: no second round trip to a remote store
-                self._edges[(i, kinds, direction)] = [
+            else:
+                cached[(i, kinds, direction)] = [
                     e for e in every if (kinds is None or e.type in kinds)
                     and (direction == "both" or (e.source if direction == "out" else e.target) == i)]
         if missing:
@@ -1069,23 +1075,24 @@ def _collaborations(r: _Reader, project: Node, limit: int | None = None) -> list
     for partner, edge in r.neighbours(project.id, ["COLLABORATES_WITH"], "both"):
         if partner.id != project.id:
             per_partner[partner.id].append(edge)
-    # decisions involving both projects
-    involved = [d for d, _ in r.neighbours(project.id, ["INVOLVES"], "in")]
-    partners_of = r.neighbours_many([d.id for d in involved], ["INVOLVES"], "out")
-    with_partner = [d for d in involved if any(p.id in per_partner for p, _ in partners_of[d.id])]
-    shared: dict[str, list[_DecisionFacts]] = defaultdict(list)
-    for facts in _decision_facts(r, with_partner):  # newest first
-        for p in dict.fromkeys(o.id for o, e in facts.pairs if e.type == "INVOLVES" and o.id in per_partner):
-            shared[p].append(facts)
     partners = r.nodes(per_partner)
     supports = {pid: [ev for e in edges for ev in e.evidence] for pid, edges in per_partner.items()}
     scored = {s.inv.node.id: s for s in _score(r, supports)}
     ranked = sorted(per_partner, key=lambda pid: (-(scored[pid].inv.score if pid in scored else 0.0),
                                                  partners[pid].name if pid in partners else pid))
+    shown = [pid for pid in (ranked[:limit] if limit else ranked) if pid in partners]
+    # decisions involving both projects: only the partners shown get quotes and decisions
+    shown_ids = set(shown)
+    involved = [d.id for d, _ in r.neighbours(project.id, ["INVOLVES"], "in")]
+    r.edges_many(involved, None, "out")  # read once: the INVOLVES subset and the facts come from it
+    with_partner = [d for d, edges in r.edges_many(involved, ["INVOLVES"], "out").items()
+                    if any(e.target in shown_ids for e in edges)]
+    shared: dict[str, list[_DecisionFacts]] = defaultdict(list)
+    for facts in _decision_facts(r, r.nodes(with_partner).values()):  # newest first
+        for p in dict.fromkeys(o.id for o, e in facts.pairs if e.type == "INVOLVES" and o.id in shown_ids):
+            shared[p].append(facts)
     out = []
-    for pid in ranked[:limit] if limit else ranked:  # only the partners shown get quotes and decisions
-        if pid not in partners:
-            continue
+    for pid in shown:
         edges, s = per_partner[pid], scored.get(pid)
         facts = shared[pid]
         topics: list[str] = []
@@ -1199,6 +1206,9 @@ def _project_profile(r: _Reader, p: Node, prof: Profile) -> None:
     # being in a session shared by many projects says less about this one
     shared_session: dict[tuple, float] = {}
     session_ids = [s.id for s, _ in sessions]
+    # every outgoing edge of its decisions in one walk: the steps below (and the decision
+    # log and collaborations) take their subsets from it
+    r.edges_many([d.id for d in involved], None, "out")
     # edges, not neighbours: the schema (and the ids) say what is at the other end, and
     # reading thousands of people's nodes only to rank them is the slow part over Bolt
     present_at = r.edges_many(session_ids, ["PARTICIPATED_IN"], "in")

@@ -186,6 +186,20 @@ def names_of(collabs):
     return [c.partner.name for c in collabs]
 
 
+def test_profile_shows_the_best_collaborators_as_collaborators_does(kg, monkeypatch):
+    """A busy project's profile lists only its best partners, each with the same shared
+    decisions, topics and PTGs as the full collaborators answer gives it."""
+    every = q.collaborators(kg, "Kolla")
+    monkeypatch.setattr(q, "LIST_LIMIT", 1)
+    q.clear_caches()
+    shown = q.profile(kg, "Kolla").collaborators
+    assert names_of(shown) == names_of(every)[:1] == ["TripleO"]
+    assert [d.node.name for d in shown[0].decisions] == [d.node.name for d in every[0].decisions] \
+        == ["Enable health checks by default"]
+    assert (shown[0].topics, shown[0].events, shown[0].decision_count) == \
+        (every[0].topics, every[0].events, every[0].decision_count)
+
+
 def test_decisions_filters_and_order(kg):
     every = q.decisions(kg)
     assert len(every) == 4
