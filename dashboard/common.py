@@ -132,12 +132,12 @@ def _cached_call(name: str, location: str, generation: str, args: tuple, kwargs:
     return fn(store, *args, **dict(kwargs))
 
 
-#: the decision log's list (every decision, one quote each), the one answer the log, its
-#: recurring items and the collaboration network are all built from
-_DECISION_LOG = ("decisions", (), (("quotes", 1),))
+#: the decision log's list (every decision as a table row, one quote each), the one answer
+#: the log, its recurring items and the collaboration network are all built from
+_DECISION_LOG = ("decision_log", (), ())
 
 
-def _decision_log(location: str, generation: str) -> list[queries.DecisionView]:
+def _decision_log(location: str, generation: str) -> list[queries.DecisionRow]:
     name, args, kwargs = _DECISION_LOG
     return _cached_call(name, location, generation, args, kwargs)
 
@@ -166,8 +166,8 @@ def cached(name: str, *args: Any, **kwargs: Any) -> Any:
     """``queries.<name>(store, *args, **kwargs)`` (or one of the dashboard's own answers:
     ``collaboration_network``, and ``recurring_items`` of the decision log), cached until
     the graph changes, shared by every session: treat it as read-only. The decision log's
-    list, ``cached("decisions", quotes=1)``, is the one the network and the recurring
-    items are built from, so a graph's decisions are read once for all three.
+    list, ``cached("decision_log")``, is the one the network and the recurring items are
+    built from, so a graph's decisions are read once for all three.
     Exceptions (``NotFound``...) are not cached."""
     store = require_store()
     return _cached_call(name, settings().store, store.generation(), tuple(args), tuple(sorted(kwargs.items())))

@@ -11,21 +11,26 @@ recorded at a different PTG.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from dataclasses import dataclass
+from typing import Iterable, Union
 
 import pandas as pd
 
-from ptgkg.graph.queries import DecisionView
+from ptgkg.graph.queries import DecisionRow, DecisionView
 
 __all__ = ["UNSETTLED", "recurring_items", "decision_rows", "filter_decisions", "to_csv", "safe_csv_cell",
-           "COLUMNS"]
+           "COLUMNS", "Decision", "Choices", "choices", "Table", "table"]
+
+#: what the log is made of: the rows of ``queries.decision_log`` (what the page reads), or
+#: views (``queries.decisions``); both have the id, status, date, names and events used here
+Decision = Union[DecisionRow, DecisionView]
 
 UNSETTLED = ("open", "proposed", "action")
 COLUMNS = ["date", "status", "recurring", "decision", "owners", "projects", "topics", "session", "event",
            "evidence", "source"]
 
 
-def recurring_items(decisions: Iterable[DecisionView]) -> dict[str, list[str]]:
+def recurring_items(decisions: Iterable[Decision]) -> dict[str, list[str]]:
     """Decision node id -> the PTGs an unsettled item came up at (two or more): its own
     events first, then those of the related items in the order the items come.
 
@@ -66,12 +71,12 @@ def recurring_items(decisions: Iterable[DecisionView]) -> dict[str, list[str]]:
                         first[e] = at
         events = own + sorted((e for e in first if e not in own), key=first.__getitem__)
         if len(events) >= 2:
-            out[d.node.id] = events
+            out[d.id] = events
     return out
 
 
-def filter_decisions(decisions: Iterable[DecisionView], statuses: Iterable[str] | None = None,
-                     events: Iterable[str] | None = None) -> list[DecisionView]:
+def filter_decisions(decisions: Iterable[Decision], statuses: Iterable[str] | None = None,
+                     events: Iterable[str] | None = None) -> list[Decision]:
     """Keep decisions of these statuses and made at (or quoted from) one of these events."""
     st_set = set(statuses) if statuses else None
     ev_set = set(events) if events else None
@@ -79,26 +84,67 @@ def filter_decisions(decisions: Iterable[DecisionView], statuses: Iterable[str] 
             if (st_set is None or d.status in st_set) and (ev_set is None or ev_set & set(d.events))]
 
 
-def decision_rows(decisions: Iterable[DecisionView], recurring: dict[str, list[str]] | None = None) -> pd.DataFrame:
-    """One row per decision, newest first as given; text cells are plain strings."""
+def _first_quote(d: Decision) -> tuple[str, str]:
+    """(quote, where it is from) of the first quote a row shows."""
+    if isinstance(d, DecisionRow):
+        return d.quote, d.source
+    first = d.evidence[0] if d.evidence else None
+    return (first.quote, first.doc_title or first.doc_source or first.doc) if first else ("", "")
+
+
+def decision_rows(decisions: Iterable[Decision], recurring: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """One row per decision, newest first as given; text cells are plain strings.
+
+    Built as one tuple per decision (a frame from tuples costs a fraction of one from
+    dicts: the unfiltered log of a large graph has tens of thousands of rows)."""
     recurring = recurring or {}
+    join = ", ".join
     rows = []
     for d in decisions:
-        first = d.evidence[0] if d.evidence else None
-        rows.append({
-            "date": d.date or "",
-            "status": d.status,
-            "recurring": " → ".join(recurring.get(d.node.id, [])),
-            "decision": d.text,
-            "owners": ", ".join(d.owners),
-            "projects": ", ".join(d.projects),
-            "topics": ", ".join(d.topics),
-            "session": ", ".join(d.sessions),
-            "event": ", ".join(d.events),
-            "evidence": first.quote if first else "",
-            "source": (first.doc_title or first.doc_source or first.doc) if first else "",
-        })
-    return pd.DataFrame(rows, columns=COLUMNS)
+        quote, source = _first_quote(d)
+        again = recurring.get(d.id)
+        rows.append((d.date or "", d.status, " → ".join(again) if again else "", d.text, join(d.owners),
+                     join(d.projects), join(d.topics), join(d.sessions), join(d.events), quote, source))
+    return pd.DataFrame.from_records(rows, columns=COLUMNS)
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the log's filters offer: the projects and topics its decisions name (A to Z)
+    and the PTGs they were made at (oldest first)."""
+
+    projects: list[str]
+    topics: list[str]
+    events: list[str]
+
+
+def choices(decisions: Iterable[Decision]) -> Choices:
+    log = list(decisions)
+    projects = sorted({p for d in log for p in d.projects}, key=str.casefold)
+    topics = sorted({t for d in log for t in d.topics}, key=str.casefold)
+    events = list(dict.fromkeys(e for d in sorted(log, key=lambda d: d.date or "") for e in d.events))
+    return Choices(projects, topics, events)
+
+
+@dataclass(frozen=True)
+class Table:
+    """The decisions a filtered log shows, as a table, and what its metrics count."""
+
+    frame: pd.DataFrame
+    decisions: int  # rows
+    unsettled: int  # open, proposed or action
+    recurring: int
+
+
+def table(decisions: Iterable[Decision], recurring: dict[str, list[str]], statuses: Iterable[str] | None = None,
+          events: Iterable[str] | None = None, only_recurring: bool = False) -> Table:
+    """The log's table: ``decisions`` (newest first) of these statuses and PTGs, only the
+    recurring ones when asked, with their "recurring" column from ``recurring``."""
+    shown = filter_decisions(decisions, statuses, events)
+    if only_recurring:
+        shown = [d for d in shown if d.id in recurring]
+    return Table(decision_rows(shown, recurring), len(shown), sum(1 for d in shown if d.status in UNSETTLED),
+                 sum(1 for d in shown if d.id in recurring))
 
 
 def safe_csv_cell(value: object) -> object:

@@ -8,7 +8,7 @@ shared topics plus shared decisions (at least 1). Node ``activity`` is the
 project's degree in the whole graph.
 
 Built from store primitives only (``counts``/``top_nodes``/``edges``) plus
-:func:`ptgkg.graph.queries.decisions`, so it runs on every store.
+:func:`ptgkg.graph.queries.decision_log`, so it runs on every store.
 
 >>> import tempfile
 >>> from ptgkg.graph.stores import open_store
@@ -19,6 +19,7 @@ Built from store primitives only (``counts``/``top_nodes``/``edges``) plus
 from __future__ import annotations
 
 import html
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
@@ -53,14 +54,15 @@ class EventInfo:
 
 @dataclass
 class Pair:
-    """Two projects that work together, with what shows it. ``decisions`` (newest first)
-    carry their first quote, or all their quotes when the pair has no ``evidence`` of its own."""
+    """Two projects that work together, with what shows it. ``decisions`` (newest first) are
+    the decision log's rows (status, text, events, date, first quote), or views with all
+    their quotes when the pair has no ``evidence`` of its own to show."""
 
     a: str
     b: str
     topics: list[str] = field(default_factory=list)
     edge_topics: list[str] = field(default_factory=list)
-    decisions: list[queries.DecisionView] = field(default_factory=list)
+    decisions: list[queries.DecisionRow | queries.DecisionView] = field(default_factory=list)
     evidence: list[queries.EvidenceView] = field(default_factory=list)
 
     @property
@@ -76,6 +78,16 @@ class Pair:
         found = [v.event for v in self.evidence if v.event]
         found += [e for d in self.decisions for e in d.events]
         return list(dict.fromkeys(found))
+
+    def first_events(self, n: int) -> list[str]:
+        """The first ``n`` of :attr:`events`, without going through all of them."""
+        found: dict[str, None] = {}
+        for e in itertools.chain((v.event for v in self.evidence), (e for d in self.decisions for e in d.events)):
+            if e and e not in found:
+                found[e] = None
+                if len(found) == n:
+                    break
+        return list(found)
 
 
 @dataclass
@@ -114,9 +126,9 @@ def _all(store: GraphStore, label: str) -> list[tuple[Node, int]]:
     return store.top_nodes(label, total) if total else []
 
 
-def collaboration_network(store: GraphStore, decisions: Iterable[queries.DecisionView] | None = None) -> Network:
+def collaboration_network(store: GraphStore, decisions: Iterable[queries.DecisionRow] | None = None) -> Network:
     """Every project pair that collaborates, with topics, decisions and evidence in context.
-    ``decisions``: ``queries.decisions(store, quotes=1)`` when the caller has it already (the
+    ``decisions``: ``queries.decision_log(store)`` when the caller has it already (the
     dashboard shares the decision log's list); read here otherwise."""
     # tens of thousands of links, quotes and lists that stay (cached): without the cyclic
     # collector rescanning them as they grow (a tenth of a second on a dense network)
@@ -124,7 +136,7 @@ def collaboration_network(store: GraphStore, decisions: Iterable[queries.Decisio
         return _collaboration_network(store, decisions)
 
 
-def _collaboration_network(store: GraphStore, decisions: Iterable[queries.DecisionView] | None) -> Network:
+def _collaboration_network(store: GraphStore, decisions: Iterable[queries.DecisionRow] | None) -> Network:
     net = Network()
     for node, degree in _all(store, "Project"):
         net.projects[node.id] = node
@@ -152,9 +164,9 @@ def _collaboration_network(store: GraphStore, decisions: Iterable[queries.Decisi
     ids_by_name: dict[str, list[str]] = {}
     for nid, n in net.projects.items():
         ids_by_name.setdefault(n.name, []).append(nid)
-    # decisions with their first quote (what a link shows of each); a pair without quotes of
-    # its own shows its decisions' evidence instead, so those decisions come with all of it
-    for d in queries.decisions(store, quotes=1) if decisions is None else decisions:
+    # the log's rows (what a link shows of each decision); a pair without quotes of its own
+    # shows its decisions' evidence instead, so those decisions come as views with all of it
+    for d in queries.decision_log(store) if decisions is None else decisions:
         ids = sorted({i for name in d.projects for i in ids_by_name.get(name, [])})
         for i, a in enumerate(ids):
             for b in ids[i + 1:]:
@@ -162,9 +174,9 @@ def _collaboration_network(store: GraphStore, decisions: Iterable[queries.Decisi
     unquoted = [pair for pair in raw.values() if not pair.evidence and pair.decisions]
     if unquoted:
         full = {d.node.id: d for d in queries.decision_views(
-            store, {d.node.id for pair in unquoted for d in pair.decisions})}
+            store, {d.id for pair in unquoted for d in pair.decisions})}
         for pair in unquoted:
-            pair.decisions = [full[d.node.id] for d in pair.decisions]
+            pair.decisions = [full[d.id] for d in pair.decisions]
     for pair in raw.values():
         pair.evidence.sort(key=lambda v: (v.date or "", v.doc, v.start), reverse=True)
         pair.topics = _topics(pair.edge_topics, pair.decisions)
@@ -178,7 +190,7 @@ def _s(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
-def _topics(edge_topics: Iterable[str], decisions: Iterable[queries.DecisionView]) -> list[str]:
+def _topics(edge_topics: Iterable[str], decisions: Iterable[queries.DecisionRow | queries.DecisionView]) -> list[str]:
     out = list(dict.fromkeys(edge_topics))
     for d in decisions:
         out.extend(t for t in d.topics if t not in out)
@@ -247,7 +259,25 @@ def analyse(g: nx.Graph, seed: int = 7) -> Analytics:
         data["distance"] = 1.0 / data["weight"]
     sample = betweenness_sample(g.number_of_nodes(), g.number_of_edges())
     return Analytics(communities, community_of, nx.degree_centrality(g),
-                     nx.betweenness_centrality(g, k=sample, weight="distance", normalized=True, seed=seed))
+                     nx.betweenness_centrality(_Adjacency.of(g), k=sample, weight="distance", normalized=True,
+                                               seed=seed))
+
+
+class _Adjacency(nx.Graph):
+    """A graph's own nodes and links, whose ``G[n]`` is the plain neighbour dict instead of
+    a read-only view: networkx's shortest-path searches read ``G[v].items()`` for every
+    node they reach, and a view's items are iterated in Python (a third of betweenness's
+    time on a dense network). The same algorithm over the same dicts in the same order:
+    the same numbers. For reading only."""
+
+    def __getitem__(self, n):
+        return self._adj[n]
+
+    @classmethod
+    def of(cls, g: nx.Graph) -> "_Adjacency":
+        view = cls()
+        view.graph, view._node, view._adj = g.graph, g._node, g._adj
+        return view
 
 
 #: shortest-path searches times links that betweenness may cost: about a quarter of a second
@@ -300,11 +330,12 @@ def cytoscape_elements(net: Network, analytics: Analytics) -> dict[str, list[dic
             "size": min(90, 22 + 4 * net.activity.get(pid, 0) ** 0.5 * 3),
         }})
     for i, ((a, b), pair) in enumerate(sorted(net.pairs.items())):
+        weight = pair.weight
         edges.append({"data": {
             "id": f"pair-{i}", "source": a, "target": b, "label": "COLLABORATES_WITH",
-            "weight": pair.weight, "width": min(12, 1 + 1.5 * pair.weight),
+            "weight": weight, "width": min(12, 1 + 1.5 * weight),
             "topics": esc(", ".join(pair.topics[:6]) or "-"),
             "decisions": len(pair.decisions), "quotes": len(pair.evidence),
-            "events": esc(", ".join(pair.events[:4]) or "-"),
+            "events": esc(", ".join(pair.first_events(4)) or "-"),
         }})
     return {"nodes": nodes, "edges": edges}

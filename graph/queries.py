@@ -50,9 +50,9 @@ from .model import DECISION_STATUSES, LABELS, Edge, Evidence, GraphExport, Node,
 from .stores.base import Direction, GraphStore, PathResult
 
 __all__ = [
-    "NotFound", "EvidenceView", "Involvement", "DecisionView", "CollaborationView",
+    "NotFound", "EvidenceView", "Involvement", "DecisionView", "DecisionRow", "CollaborationView",
     "TopicAnswer", "Profile", "EventView", "Overview", "PathView", "SearchHit",
-    "resolve", "evidence_views", "who_discussed", "collaborators", "decisions", "decision_views", "profile",
+    "resolve", "evidence_views", "who_discussed", "collaborators", "decisions", "decision_views", "decision_log", "profile",
     "path", "search", "neighbourhood", "overview", "nodes_of_label", "node_dict", "recency_weight",
     "clear_caches", "collector_paused",
 ]
@@ -150,6 +150,30 @@ class DecisionView(_AsDict):
     projects: list[str] = field(default_factory=list)
     owners: list[str] = field(default_factory=list)
     evidence: list[EvidenceView] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        """The decision's node id (as :attr:`DecisionRow.id`)."""
+        return self.node.id
+
+
+class DecisionRow(NamedTuple):
+    """One decision as a table lists it (:func:`decision_log`): plain values, cheap to make
+    for every decision of a large graph. The same facts as its :class:`DecisionView`, with
+    its first quote (by document and place) as text and where that quote is from (the
+    document's title, else its source, else its id). Lists are shared: read-only."""
+
+    id: str
+    text: str
+    status: str
+    date: str | None
+    sessions: list[str]
+    events: list[str]
+    topics: list[str]
+    projects: list[str]
+    owners: list[str]
+    quote: str
+    source: str
 
 
 @dataclass
@@ -804,23 +828,52 @@ def collector_paused() -> Iterator[None]:
                 gc.enable()
 
 
-@dataclass
 class _DecisionFacts:
-    """What a decision view is built from, read once per graph version (kept in the
-    context cache): its relationships, distinct evidence items with their contexts, its
-    date, and the names and quotes its view shows."""
+    """What a decision's view and row are built from, read once per graph version (kept in
+    the context cache): its date, the names and events its view shows, and its first quote
+    (by document and place); its relationships with their other ends (``pairs``), distinct
+    evidence items with their contexts and the quotes a view shows (``shown``) are made
+    from its relationships when first asked for (a log of every decision needs none).
 
-    node: Node
-    pairs: list[tuple[Node, Edge]]
-    items: list[Evidence]
-    contexts: list[_Context]
-    date: str | None
-    sessions: list[str] = field(default_factory=list)
-    events: list[str] = field(default_factory=list)
-    topics: list[str] = field(default_factory=list)
-    projects: list[str] = field(default_factory=list)
-    owners: list[str] = field(default_factory=list)
-    shown: list[Evidence] = field(default_factory=list)  # by document and place, EVIDENCE_PER_ITEM
+    Every quote was located when the facts were made, so ``contexts`` reads them from the
+    context cache's ``(doc, start)`` map (no reader, and no store, is kept here)."""
+
+    __slots__ = ("node", "date", "sessions", "events", "topics", "projects", "owners", "first",
+                 "_edges", "_ends", "_located", "_pairs", "_items")
+
+    def __init__(self, node: Node, date: str | None, sessions: list[str], events: list[str], topics: list[str],
+                 projects: list[str], owners: list[str], first: Evidence, edges: list[Edge],
+                 ends: dict[str, Node], located: dict[tuple[str, int], _Context]) -> None:
+        self.node, self.date, self.first = node, date, first
+        self.sessions, self.events, self.topics, self.projects, self.owners = sessions, events, topics, projects, owners
+        self._edges, self._ends, self._located = edges, ends, located  # edges: as the store gave them
+        self._pairs: list[tuple[Node, Edge]] | None = None
+        self._items: list[Evidence] | None = None
+
+    @property
+    def pairs(self) -> list[tuple[Node, Edge]]:
+        """(other end, relationship) of each relationship with evidence, in the store's order."""
+        if self._pairs is None:
+            ends = self._ends
+            self._pairs = [(ends[e.target], e) for e in self._edges if e.evidence and e.target in ends]
+        return self._pairs
+
+    @property
+    def items(self) -> list[Evidence]:
+        """Its distinct evidence items (one quote can support several relationships)."""
+        if self._items is None:
+            self._items = _distinct(ev for _, e in self.pairs for ev in e.evidence)
+        return self._items
+
+    @property
+    def contexts(self) -> list[_Context]:
+        located = self._located
+        return [located[(ev.doc, ev.start)] for ev in self.items]
+
+    @property
+    def shown(self) -> list[Evidence]:
+        """Its first EVIDENCE_PER_ITEM quotes by document and place."""
+        return sorted(self.items, key=_BY_PLACE)[:EVIDENCE_PER_ITEM]
 
     @property
     def key(self) -> tuple:
@@ -828,35 +881,57 @@ class _DecisionFacts:
         return (-_ordinal(self.date), self.node.name, self.node.id)
 
 
-def _names(nodes: Iterable[Node]) -> list[str]:
-    return list(dict.fromkeys(n.name for n in nodes))
+_BY_PLACE = operator.attrgetter("doc", "start")  # evidence by document and place, without a Python call
 
 
-def _one_decision(r: _Reader, node: Node, pairs: list[tuple[Node, Edge]]) -> _DecisionFacts | None:
-    """The facts of one decision from its outgoing relationships (None: no evidence).
+def _unique(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names)) if len(names) > 1 else names  # most lists have one name
+
+
+def _one_decision(r: _Reader, node: Node, edges: list[Edge], ends: dict[str, Node]) -> _DecisionFacts | None:
+    """The facts of one decision from its outgoing relationships (those without evidence,
+    or whose other end is not in ``ends``, are left out), None when nothing supports it.
     Its documents' contexts should be prepared (:meth:`_Reader.prepare_docs`).
 
-    One pass over its relationships and one over its quotes: a large graph's decision log
-    runs this for tens of thousands of decisions at once."""
-    distinct: dict[tuple, Evidence] = {}  # one quote can support several relationships
-    for _, edge in pairs:
-        for ev in edge.evidence:
-            distinct.setdefault((ev.doc, ev.start, ev.end, ev.quote), ev)  # _ev_key, inline
-    if not distinct:  # a decision nothing supports is not an answer
-        return None
-    items = list(distinct.values())
+    Its date is the newest of its sessions' dates, else of its quotes' (the first of
+    equals); its events, its sessions' then its quotes' (the first of each). One pass over
+    its relationships and their quotes, and no list made for what only a view needs: a
+    large graph's decision log runs this for tens of thousands of decisions at once."""
+    located, locate = r._contexts, r.context  # most quotes were located by an earlier answer
     made_in: list[Node] = []
-    topics: list[Node] = []
-    projects: list[Node] = []
-    owners: list[Node] = []
-    by_type = {"MADE_IN": made_in, "ABOUT": topics, "INVOLVES": projects, "ASSIGNED_TO": owners}
-    for other, edge in pairs:
-        found = by_type.get(edge.type)
-        if found is not None:
-            found.append(other)
-    located, locate = r._contexts.get, r.context  # most quotes were located by an earlier answer
-    contexts = [located((ev.doc, ev.start)) or locate(ev) for ev in items]
-    # its date: the newest of its sessions' dates, then of its quotes' (the first of equals)
+    topics: list[str] = []
+    projects: list[str] = []
+    owners: list[str] = []
+    quoted_events: list[str] = []
+    first = first_place = None
+    newest = newest_day = None  # of its quotes
+    for edge in edges:
+        evidence = edge.evidence
+        if not evidence:  # facts without evidence are never answers
+            continue
+        other = ends.get(edge.target)
+        if other is None:
+            continue
+        kind = edge.type
+        if kind == "INVOLVES":
+            projects.append(other.name)
+        elif kind == "ABOUT":
+            topics.append(other.name)
+        elif kind == "MADE_IN":
+            made_in.append(other)
+        elif kind == "ASSIGNED_TO":
+            owners.append(other.name)
+        for ev in evidence:
+            place = (ev.doc, ev.start)
+            c = located.get(place) or locate(ev)
+            if c.date and (newest is None or c.day > newest_day):
+                newest, newest_day = c.date, c.day
+            if c.event_name:
+                quoted_events.append(c.event_name)
+            if first_place is None or place < first_place:
+                first, first_place = ev, place
+    if first is None:  # a decision nothing supports is not an answer
+        return None
     date, day, events = None, 0, []
     for session in made_in:
         when = r.session_date(session)
@@ -865,33 +940,43 @@ def _one_decision(r: _Reader, node: Node, pairs: list[tuple[Node, Edge]]) -> _De
         event = r.event_of(session)
         if event is not None:
             events.append(event.name)
-    for c in contexts:
-        if c.date and (date is None or c.day > day):
-            date, day = c.date, c.day
-        if c.event_name:
-            events.append(c.event_name)
-    return _DecisionFacts(
-        node, pairs, items, contexts, date, sessions=_names(made_in), events=list(dict.fromkeys(events)),
-        topics=_names(topics), projects=_names(projects), owners=_names(owners),
-        shown=sorted(items, key=lambda ev: (ev.doc, ev.start))[:EVIDENCE_PER_ITEM])
+    if newest is not None and (date is None or newest_day > day):
+        date = newest
+    return _DecisionFacts(node, date, _unique([s.name for s in made_in]), _unique(events + quoted_events),
+                          _unique(topics), _unique(projects), _unique(owners), first, edges, ends, located)
 
 
-def _read_decisions(r: _Reader, by_id: dict[str, Node]) -> dict[str, list[tuple[Node, Edge]]]:
-    """The outgoing relationships of those decisions whose facts are not known yet, with
-    their sessions' events and their documents' contexts read in one batch each."""
+def _read_decisions(r: _Reader, by_id: dict[str, Node]) -> tuple[dict[str, list[Edge]], dict[str, Node]]:
+    """The outgoing relationships of those decisions whose facts are not known yet, as the
+    store gives them, and the nodes at their other ends, with the events of their sessions
+    and the contexts of their documents read in one batch each (for :func:`_one_decision`).
+
+    One ``edges_many`` for them all and one look-up of every other end, with no list or
+    pair made per relationship here: a large graph's log reads a hundred thousand."""
     todo = [did for did in by_id if did not in r.decision_facts]
-    out_edges = r.neighbours_many(todo, None, "out")
-    r.events_of(o.id for pairs in out_edges.values() for o, e in pairs if e.type == "MADE_IN")
-    r.prepare_docs({ev.doc for pairs in out_edges.values() for _, e in pairs for ev in e.evidence})
-    return out_edges
+    if not todo:
+        return {}, {}
+    # what an earlier step of this answer read already (a profile reads its decisions'
+    # relationships first); the rest straight from the store, not kept a second time
+    cached = r._edges
+    found = {did: cached[(did, None, "out")] for did in todo if (did, None, "out") in cached}
+    missing = [did for did in todo if did not in found]
+    if missing:
+        found.update(r.store.edges_many(missing, None, "out"))
+    every = found.values()
+    ends = {n.id: n for n in r.store.get_nodes({e.target for edges in every for e in edges if e.evidence})}
+    r.events_of({e.target for edges in every for e in edges if e.type == "MADE_IN" and e.evidence and e.target in ends})
+    r.prepare_docs({ev.doc for edges in every for e in edges for ev in e.evidence})
+    return {did: found.get(did, []) for did in todo}, ends
 
 
 def _decision_facts(r: _Reader, decisions: Iterable[Node]) -> list[_DecisionFacts]:
     """Facts of each decision that has evidence, newest first (by its session or quote dates)."""
     by_id = {d.id: d for d in decisions}
     with collector_paused():
-        for did, pairs in _read_decisions(r, by_id).items():
-            r.decision_facts[did] = _one_decision(r, by_id[did], pairs)
+        out_edges, ends = _read_decisions(r, by_id)
+        for did, edges in out_edges.items():
+            r.decision_facts[did] = _one_decision(r, by_id[did], edges, ends)
     found = [f for f in (r.decision_facts[did] for did in by_id) if f is not None]
     found.sort(key=lambda f: (-_ordinal(f.date), f.node.name, f.node.id))
     return found
@@ -906,19 +991,20 @@ def _newest_decision_facts(r: _Reader, decisions: Iterable[Node], limit: int) ->
     the newest of those bounds it (its *ceiling*). Decisions are read newest ceiling
     first, until ``limit`` of them are newer than the next ceiling."""
     by_id = {d.id: d for d in decisions}
-    out_edges = _read_decisions(r, by_id)
+    out_edges, ends = _read_decisions(r, by_id)
     known = [f for f in (r.decision_facts.get(did) for did in by_id if did not in out_edges) if f is not None]
-    # relationships with evidence only (_Reader.edges_many): any relationship means evidence
-    pending = [did for did, pairs in out_edges.items() if pairs]
+    # what _one_decision keeps: relationships with evidence, to a node in the graph
+    supported = {did: [e for e in edges if e.evidence and e.target in ends] for did, edges in out_edges.items()}
+    pending = [did for did, edges in supported.items() if edges]
     total = len(known) + len(pending)
-    for did, pairs in out_edges.items():
-        if not pairs:
+    for did, edges in supported.items():
+        if not edges:
             r.decision_facts[did] = None
     newest_in = {}  # doc id -> day number of its newest section date
 
     def ceiling(did: str) -> int:
-        days = [_ordinal(r.session_date(o)) for o, e in out_edges[did] if e.type == "MADE_IN"]
-        for doc in {ev.doc for _, e in out_edges[did] for ev in e.evidence}:
+        days = [_ordinal(r.session_date(ends[e.target])) for e in supported[did] if e.type == "MADE_IN"]
+        for doc in {ev.doc for e in supported[did] for ev in e.evidence}:
             day = newest_in.get(doc)
             if day is None:
                 day = newest_in[doc] = max(map(_ordinal, r.doc_dates(doc)))
@@ -935,7 +1021,7 @@ def _newest_decision_facts(r: _Reader, decisions: Iterable[Node], limit: int) ->
             if ceilings[pending[at]] < _ordinal(last.date):
                 break  # nothing unread can be newer than the newest ``limit``, nor tie with them
         for did in pending[at:at + batch]:
-            facts = r.decision_facts[did] = _one_decision(r, by_id[did], out_edges[did])
+            facts = r.decision_facts[did] = _one_decision(r, by_id[did], supported[did], ends)
             found.append(facts)
     found.sort(key=_DecisionFacts.key.fget)
     return found[:limit], total
@@ -950,7 +1036,8 @@ def _decision_view(r: _Reader, facts: _DecisionFacts, quotes: int | None = None)
         status=str(decision.props.get("status") or "open"),
         sessions=list(facts.sessions), events=list(facts.events), date=facts.date,
         topics=list(facts.topics), projects=list(facts.projects), owners=list(facts.owners),
-        evidence=[r.view(ev) for ev in facts.shown[:EVIDENCE_PER_ITEM if quotes is None else quotes]])
+        evidence=[r.view(ev) for ev in (facts.shown[:EVIDENCE_PER_ITEM if quotes is None else quotes]
+                                        if quotes != 1 else [facts.first])])
 
 
 def _decision_views(r: _Reader, decisions: Iterable[Node], limit: int | None = None,
@@ -1138,34 +1225,72 @@ def nodes_of_label(store: GraphStore, label: str, counts: dict[str, dict[str, in
 _all_of_label = nodes_of_label
 
 
+def _chosen_decisions(store: GraphStore, r: _Reader, project: str | None, topic: str | None,
+                      status: str | None) -> list[Node]:
+    """The Decision nodes INVOLVING ``project`` and/or ABOUT ``topic`` (both: the
+    intersection), or all of them; of ``status`` when given."""
+    if status is not None and status not in DECISION_STATUSES:
+        raise ValueError(f"unknown decision status {status!r} (one of: {', '.join(DECISION_STATUSES)})")
+    ids: set[str] | None = None
+    if project:
+        p = _resolve_or_raise(store, project, "Project")
+        ids = {d.id for d, _ in r.neighbours(p.id, ["INVOLVES"], "in")}
+    if topic:
+        t = _resolve_or_raise(store, topic, "Topic")
+        about = {d.id for d, _ in r.neighbours(t.id, ["ABOUT"], "in")}
+        ids = about if ids is None else ids & about
+    if ids is None:  # every decision: the nodes as listed (answers sort them by date, name and id)
+        nodes = _all_of_label(store, "Decision")
+        r._nodes.update({n.id: n for n in nodes})
+        return [d for d in nodes if status is None or d.props.get("status") == status]
+    return [d for d in r.nodes(sorted(ids)).values() if status is None or d.props.get("status") == status]
+
+
 def decisions(store: GraphStore, project: str | None = None, topic: str | None = None,
               status: str | None = None, limit: int | None = None,
               quotes: int | None = None) -> list[DecisionView]:
     """Decisions, newest first: those INVOLVING ``project`` and/or ABOUT ``topic`` (both: the
     intersection), or all; filtered by ``status``; the newest ``limit`` when given; each with
-    its first ``quotes`` evidence items (EVIDENCE_PER_ITEM when None; a table showing one quote
-    per decision asks for 1).
-    Raises :class:`NotFound` for an unknown project/topic and ValueError for an unknown status."""
-    if status is not None and status not in DECISION_STATUSES:
-        raise ValueError(f"unknown decision status {status!r} (one of: {', '.join(DECISION_STATUSES)})")
+    its first ``quotes`` evidence items (EVIDENCE_PER_ITEM when None).
+    Raises :class:`NotFound` for an unknown project/topic and ValueError for an unknown status.
+    A table of every decision asks :func:`decision_log` instead."""
     # the collector resumes after the snapshot ends, where the embedded store freezes what
     # it merged: resumed first, it would scan every object just built once, for nothing
     with collector_paused(), store.snapshot():
         r = _Reader(store)
-        ids: set[str] | None = None
-        if project:
-            p = _resolve_or_raise(store, project, "Project")
-            ids = {d.id for d, _ in r.neighbours(p.id, ["INVOLVES"], "in")}
-        if topic:
-            t = _resolve_or_raise(store, topic, "Topic")
-            about = {d.id for d, _ in r.neighbours(t.id, ["ABOUT"], "in")}
-            ids = about if ids is None else ids & about
-        if ids is None:
-            nodes = _all_of_label(store, "Decision")
-            r._nodes.update({n.id: n for n in nodes})
-            ids = {n.id for n in nodes}
-        found = [d for d in r.nodes(sorted(ids)).values() if status is None or d.props.get("status") == status]
-        return _decision_views(r, found, limit, quotes)[0]
+        return _decision_views(r, _chosen_decisions(store, r, project, topic, status), limit, quotes)[0]
+
+
+def _decision_row(r: _Reader, facts: _DecisionFacts) -> DecisionRow:
+    node, first = facts.node, facts.first
+    doc = (r._contexts.get((first.doc, first.start)) or r.context(first)).doc
+    # as EvidenceView's doc_title, doc_source, doc: the first one set
+    source = ((doc.props.get("title") or doc.name or doc.props.get("source")) if doc else None) or first.doc
+    props = node.props
+    return DecisionRow(node.id, str(props.get("text") or node.name), str(props.get("status") or "open"),
+                       facts.date, facts.sessions, facts.events, facts.topics, facts.projects, facts.owners,
+                       first.quote, source)
+
+
+def decision_log(store: GraphStore, project: str | None = None, topic: str | None = None,
+                 status: str | None = None) -> list[DecisionRow]:
+    """The decisions of :func:`decisions` (same choice, same order, newest first) as table
+    rows: each with its first quote as text, no views.
+
+    Made for the decision log of a large graph: it lists tens of thousands of decisions,
+    and a view per decision (its lists copied, its quote in context) would cost as much as
+    reading them. Raises like :func:`decisions`.
+
+    >>> import tempfile
+    >>> from ptgkg.graph.stores import open_store
+    >>> with open_store(tempfile.mkdtemp() + "/kg") as store:
+    ...     decision_log(store)
+    []
+    """
+    with collector_paused(), store.snapshot():  # see decisions()
+        r = _Reader(store)
+        facts = _decision_facts(r, _chosen_decisions(store, r, project, topic, status))
+        return [_decision_row(r, f) for f in facts]
 
 
 def decision_views(store: GraphStore, ids: Iterable[str], quotes: int | None = None) -> list[DecisionView]:

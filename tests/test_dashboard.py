@@ -195,8 +195,8 @@ def test_the_network_and_the_recurring_items_are_built_from_the_decision_logs_ow
     assert store is not None, problem
     where, generation = common.settings().store, store.generation()
     net = common._cached_call("collaboration_network", where, generation, (), ())
-    # the key cached("decisions", quotes=1) gives the decision log page
-    log = common._cached_call("decisions", where, generation, (), (("quotes", 1),))
+    # the key cached("decision_log") gives the decision log page
+    log = common._cached_call("decision_log", where, generation, (), ())
     shared = {id(d) for d in log}
     quoted = [d for pair in net.pairs.values() if pair.evidence for d in pair.decisions]
     assert quoted and all(id(d) in shared for d in quoted)  # the same objects: read once for both
@@ -258,6 +258,28 @@ def test_decision_log_flags_items_that_come_back(kg):
     assert list(frame["recurring"])[:2] == ["Queens PTG → Rocky PTG", "Rocky PTG → Queens PTG"]
     evil = decision_rows([d(6, "open", "Stein PTG", "x", text="=cmd|' /C calc'!A0")])
     assert b"'=cmd" in to_csv(evil)
+
+
+def test_the_log_table_from_rows_is_the_table_from_views(kg):
+    """The page reads the log's plain rows; its table, counts and filter choices are those
+    the full decision views give, for every filter."""
+    from ptgkg.dashboard.decision_log import choices, recurring_items, table, to_csv
+    from ptgkg.graph import queries
+
+    with open_store(kg, read_only=True) as store:
+        rows, views = queries.decision_log(store), queries.decisions(store, quotes=1)
+    recurring = recurring_items(rows)
+    assert recurring and recurring == recurring_items(views)
+    offered = choices(rows)
+    assert offered == choices(views) and "Kolla" in offered.projects and len(offered.events) > 1
+    kinds = [{}, {"statuses": ["open", "action"]}, {"events": offered.events[-1:]}, {"only_recurring": True}]
+    for filters in kinds:
+        a, b = table(rows, recurring, **filters), table(views, recurring, **filters)
+        assert a.frame.equals(b.frame) and (a.decisions, a.unsettled, a.recurring) == (b.decisions, b.unsettled, b.recurring)
+        assert a.decisions == len(a.frame) and to_csv(a.frame) == to_csv(b.frame)
+    everything, again = table(rows, recurring), table(rows, recurring, only_recurring=True)
+    assert everything.decisions == len(rows) and everything.recurring == again.decisions == len(recurring)
+    assert (again.frame["recurring"] != "").all() and everything.unsettled >= again.decisions
 
 
 def test_project_brief_has_every_section_with_quotes(kg):

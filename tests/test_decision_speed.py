@@ -1,11 +1,12 @@
 """The fast paths of the decision log give the answers of the full computation: the
-newest ``limit`` decisions of a project (a hub's profile), one quote per decision (the
-log's table), decisions by id, and the collaboration network built from them.
+newest ``limit`` decisions of a project (a hub's profile), one quote per decision, the
+log's table rows, decisions by id, and the collaboration network built from them.
 
 The graph is made so that shortcuts would show: decisions made in sessions whose dates
 are newer (or older) than their quotes' documents, documents whose sections have
 different dates, undated documents, decisions sharing a date (their names break the tie),
-and a decision nothing supports."""
+events from sessions and from notes, one sentence supporting several relationships, and
+a decision nothing supports."""
 from __future__ import annotations
 
 import random
@@ -14,6 +15,7 @@ import pytest
 
 from ptgkg.dashboard import network
 from ptgkg.graph import queries as q
+from ptgkg.graph.model import Edge
 
 from tests.test_store_contract import DocBuilder
 
@@ -28,9 +30,14 @@ def _documents(n_docs: int = 6, per_doc: int = 7, seed: int = 5):
     count = 0
     for i in range(n_docs):
         doc_date = DATES[i % len(DATES)]
-        b = DocBuilder(f"pad-{i}", f"Pad {i}", **({"date": doc_date} if doc_date else {}))
+        # some notes name their PTG (no Event node: the name is the event), some sessions are
+        # PART_OF an Event whose start dates those without a date of their own
+        doc_props = {**({"date": doc_date} if doc_date else {}), **({"event": f"PTG {i % 2}"} if i % 3 == 1 else {})}
+        b = DocBuilder(f"pad-{i}", f"Pad {i}", **doc_props)
         projects = {name: b.node("Project", name) for name in PROJECTS}
         topic = b.node("Topic", f"topic {i % 3}")
+        owner = b.node("Person", f"Owner {i % 2}")
+        summit = b.node("Event", f"Summit {i // 2 % 2}", start=["2020-05-04", "2024-01-08"][i // 2 % 2])
         # a quote before any heading (no session: two follow), then two sections of their own dates
         heads = []
         for j, when in enumerate([rng.choice(DATES), None]):
@@ -38,6 +45,8 @@ def _documents(n_docs: int = 6, per_doc: int = 7, seed: int = 5):
             props = {"date": when} if when else {}
             heads.append(b.node("Session", f"Session {i}.{j}", key=key, **props))
             sessions.append((key, when))
+            if i % 2 == 0:
+                b.edge(heads[-1], "PART_OF", summit, f"Session {i}.{j} at Summit {i // 2 % 2}")
         for j in range(per_doc):
             count += 1
             # several decisions share a name: the id breaks the tie
@@ -54,7 +63,11 @@ def _documents(n_docs: int = 6, per_doc: int = 7, seed: int = 5):
             key, when = rng.choice(sessions)
             s = b.node("Session", "made in " + key, key=key, **({"date": when} if when else {}))
             b.edge(d, "MADE_IN", s, f"Decision {count} made in {key}")
-            b.edge(d, "ABOUT", topic, f"Decision {count} is about topic {i % 3}")
+            if j % 3:
+                b.edge(d, "ABOUT", topic, f"Decision {count} is about topic {i % 3}")
+            else:  # one sentence supports several relationships (as in real notes)
+                said = b.line(f"Owner {i % 2} takes decision {count} on topic {i % 3}")
+                b.edges += [Edge(d, topic, "ABOUT", [said]), Edge(d, owner, "ASSIGNED_TO", [said])]
             for name in rng.sample(PROJECTS, rng.choice([1, 2, 2, 3])):
                 b.edge(d, "INVOLVES", projects[name], f"Decision {count} involves {name}",
                        *([f"{name} agreed to decision {count}"] if rng.random() < 0.3 else []))
@@ -75,6 +88,59 @@ def log(store):
 
 def _plain(views):
     return [v.to_dict() for v in views]
+
+
+def _by_the_definition(store) -> list[dict]:
+    """Every decision with evidence, worked out plainly from the store: its relationships
+    with evidence, its distinct quotes in context (``evidence_views``), its date (the
+    newest of its sessions' dates, a session undated taking its event's start, else of
+    its quotes' dates, the first of equals), its events (its sessions' then its quotes'),
+    newest first, then by name and id."""
+    from datetime import date
+
+    def day(when):
+        return date.fromisoformat(when).toordinal() if when else 0
+
+    out = []
+    for node, _ in store.top_nodes("Decision", 1000):
+        edges = [e for e in store.edges(node.id, direction="out") if e.evidence]
+        if not edges:
+            continue
+        ends = {n.id: n for n in store.get_nodes(e.target for e in edges)}
+        of = {kind: list(dict.fromkeys(ends[e.target].name for e in edges if e.type == kind))
+              for kind in ("MADE_IN", "ABOUT", "INVOLVES", "ASSIGNED_TO")}
+        quotes = q.evidence_views(store, [ev for e in edges for ev in e.evidence])
+        when, events = None, []
+        for e in edges:
+            if e.type != "MADE_IN":
+                continue
+            session = ends[e.target]
+            event = next((store.get_nodes([x.target])[0] for x in store.edges(session.id, ["PART_OF"], "out")
+                          if x.evidence), None)
+            said = session.props.get("date") or (event.props.get("start") if event else None)
+            if said and (when is None or day(said) > day(when)):
+                when = said
+            events += [event.name] if event else []
+        for v in quotes:
+            if v.date and (when is None or day(v.date) > day(when)):
+                when = v.date
+            events += [v.event] if v.event else []
+        shown = sorted(quotes, key=lambda v: (v.doc, v.start))[:q.EVIDENCE_PER_ITEM]
+        out.append({"node": q.node_dict(node), "text": node.props.get("text") or node.name,
+                    "status": node.props.get("status") or "open", "sessions": of["MADE_IN"],
+                    "events": list(dict.fromkeys(events)), "date": when, "topics": of["ABOUT"],
+                    "projects": of["INVOLVES"], "owners": of["ASSIGNED_TO"], "evidence": [v.to_dict() for v in shown]})
+    return sorted(out, key=lambda d: (-day(d["date"]), d["node"]["name"], d["node"]["id"]))
+
+
+def test_decisions_are_what_their_relationships_and_quotes_say(log):
+    expected = _by_the_definition(log)
+    assert len(expected) == 6 * 7 - 1  # the unsupported decision is left out
+    assert any(len(d["events"]) > 1 for d in expected) and any(d["owners"] for d in expected)
+    assert _plain(q.decisions(log)) == expected
+    q.clear_caches()  # from cold, the log's rows first: the same facts
+    assert [tuple(r) for r in q.decision_log(log)] == [_row_of(v) for v in q.decisions(log)]
+    assert _plain(q.decisions(log)) == expected
 
 
 def test_the_newest_decisions_are_the_first_of_all_of_them(log):
@@ -115,6 +181,43 @@ def test_decisions_by_id_keep_the_order_and_leave_out_what_is_not_a_decision(log
     assert _plain(q.decision_views(log, wanted)) == _plain([d for d in full if d.node.id in wanted])
 
 
+def _row_of(view) -> tuple:
+    """What the decision log's table shows of a decision, from its full view."""
+    first = view.evidence[0]
+    return (view.node.id, view.text, view.status, view.date, view.sessions, view.events, view.topics,
+            view.projects, view.owners, first.quote, first.doc_title or first.doc_source or first.doc)
+
+
+def test_the_log_rows_are_the_decisions_in_order_with_their_first_quote(log):
+    for choice in ({}, {"project": "Nova"}, {"topic": "topic 1"}, {"project": "neutron", "topic": "topic 2"},
+                   {"status": "open"}):
+        full = q.decisions(log, **choice)
+        q.clear_caches()  # from cold, and again with every decision's facts known
+        for _ in range(2):
+            rows = q.decision_log(log, **choice)
+            assert rows and [tuple(r) for r in rows] == [_row_of(v) for v in full]
+    assert len(q.decision_log(log)) == len(q.decisions(log)) == 6 * 7 - 1  # the unsupported one is left out
+    with pytest.raises(q.NotFound):
+        q.decision_log(log, project="Swift")
+    with pytest.raises(ValueError):
+        q.decision_log(log, status="maybe")
+
+
+def test_a_row_names_its_document_by_title_else_source_else_id(store):
+    from ptgkg.graph.model import DocumentGraph, Edge, Evidence, Node
+
+    for i, props in enumerate([{"title": "Etherpad 1"}, {"source": "notes/pad.txt"}, {}]):
+        doc = f"document:pad-{i}"
+        ev = Evidence(doc, f"We agreed {i}.", 0, 12)
+        store.write_document(DocumentGraph(doc, f"h{i}", [
+            Node(doc, "Document", "", props=props), Node(f"decision:d{i}", "Decision", f"d{i}", props={"text": f"d{i}"}),
+            Node("topic:t", "Topic", "t")], [Edge(f"decision:d{i}", "topic:t", "ABOUT", [ev])]))
+    q.clear_caches()
+    sources = {r.id: r.source for r in q.decision_log(store)}
+    assert sources == {"decision:d0": "Etherpad 1", "decision:d1": "notes/pad.txt", "decision:d2": "document:pad-2"}
+    assert sources == {v.node.id: _row_of(v)[-1] for v in q.decisions(store)}
+
+
 def test_network_links_carry_their_decisions_in_order_with_evidence(log):
     full = q.decisions(log)
     net = network.collaboration_network(log)
@@ -123,10 +226,12 @@ def test_network_links_carry_their_decisions_in_order_with_evidence(log):
     seen = 0
     for (a, b), pair in net.pairs.items():
         expected = [d for d in full if {names[a], names[b]} <= set(d.projects)]
-        assert [d.node.id for d in pair.decisions] == [d.node.id for d in expected]
+        assert [d.id for d in pair.decisions] == [d.node.id for d in expected]
         for d in pair.decisions:
-            # the first quote at least; every quote when the link has none of its own to show
-            assert d.evidence == (by_id[d.node.id].evidence if not pair.evidence else by_id[d.node.id].evidence[:1])
+            if pair.evidence:  # the log's row: its first quote as text
+                assert tuple(d) == _row_of(by_id[d.id])
+            else:  # every quote, when the link has none of its own to show
+                assert d.evidence == by_id[d.id].evidence
             seen += 1
     assert seen and any(p.evidence for p in net.pairs.values()) and any(not p.evidence for p in net.pairs.values())
 
@@ -135,7 +240,7 @@ def test_the_collector_runs_again_after_the_log_and_the_network_unless_it_was_of
     import gc
 
     assert gc.isenabled()
-    q.decisions(log, quotes=1)
+    q.decision_log(log)
     network.collaboration_network(log)
     assert gc.isenabled()
     gc.disable()

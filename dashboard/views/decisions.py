@@ -3,22 +3,39 @@ project, topic, status and PTG, sortable, with open items that come back PTG aft
 flagged as recurring, and a CSV download."""
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
-from ptgkg.dashboard.common import cached, md_escape, param, require_store, set_param
-from ptgkg.dashboard.decision_log import UNSETTLED, decision_rows, filter_decisions, to_csv
+from ptgkg.dashboard.common import cached, md_escape, param, require_store, set_param, settings, store_generation
+from ptgkg.dashboard.decision_log import Choices, Table, choices, table, to_csv
 from ptgkg.graph.model import DECISION_STATUSES, slug
 from ptgkg.graph.queries import NotFound
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def log_choices(location: str, generation: str, _log) -> Choices:
+    """The filters' options, once per graph version (the log has tens of thousands of rows)."""
+    return choices(_log)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def log_table(location: str, generation: str, project: str, topic: str, statuses: tuple[str, ...],
+              events: tuple[str, ...], only_recurring: bool, _found, _recurring) -> Table:
+    """The table and its counts, once per graph version and filter: the unfiltered log of a
+    large graph is tens of thousands of rows (shared by every session: read-only)."""
+    return table(_found, _recurring, statuses, events, only_recurring)
+
 
 require_store()
 st.title("Decision log")
 
-# the table shows one quote per decision: the log asks for that one only (same decisions,
-# same order, same first quote as the full answer), once per graph version
-everything = cached("decisions", quotes=1)
-projects = sorted({p for d in everything for p in d.projects}, key=str.casefold)
-topics = sorted({t for d in everything for t in d.topics}, key=str.casefold)
-events = list(dict.fromkeys(e for d in sorted(everything, key=lambda d: d.date or "") for e in d.events))
+# every decision as a plain table row with its first quote (same decisions, same order as
+# queries.decisions), once per graph version; shared with the collaboration network
+everything = cached("decision_log")
+where, generation = settings().store, store_generation()
+offered = log_choices(where, generation, everything)
+projects, topics, events = offered.projects, offered.topics, offered.events
 
 
 def pick(label: str, options: list[str], key: str, col) -> str:
@@ -43,24 +60,21 @@ only_recurring = st.toggle("Only recurring open items", value=param("recurring")
 set_param("recurring", "1" if only_recurring else "")
 
 try:
-    found = cached("decisions", project=project or None, topic=topic or None, quotes=1) if project or topic \
+    found = cached("decision_log", project=project or None, topic=topic or None) if project or topic \
         else everything
 except NotFound as exc:
     st.warning(md_escape(str(exc)))
     st.stop()
 
 recurring = cached("recurring_items")  # of `everything`, once per graph version
-shown = filter_decisions(found, statuses, chosen_events)
-if only_recurring:
-    shown = [d for d in shown if d.node.id in recurring]
-frame = decision_rows(shown, recurring)
+shown = log_table(where, generation, project, topic, tuple(statuses), tuple(chosen_events), only_recurring,
+                  found, recurring)
+frame = shown.frame
 
-open_items = sum(1 for d in shown if d.status in UNSETTLED)
-again = sum(1 for d in shown if d.node.id in recurring)
 m1, m2, m3 = st.columns(3)
-m1.metric("Decisions", len(shown))
-m2.metric("Not settled (open, proposed, action)", open_items)
-m3.metric("Recurring across PTGs", again)
+m1.metric("Decisions", shown.decisions)
+m2.metric("Not settled (open, proposed, action)", shown.unsettled)
+m3.metric("Recurring across PTGs", shown.recurring)
 
 if frame.empty:
     st.info("No decisions match these filters.")
@@ -76,5 +90,6 @@ st.dataframe(
         "evidence": st.column_config.TextColumn("evidence quote", width="large"),
     })
 st.caption("Click a column header to sort.")
-st.download_button("Download CSV", data=to_csv(frame), file_name=slug(" ".join(["decisions", project, topic])) + ".csv", mime="text/csv",
+# the file is made when the button is clicked, not on every run (a large log: 7 MB of CSV)
+st.download_button("Download CSV", data=partial(to_csv, frame), file_name=slug(" ".join(["decisions", project, topic])) + ".csv", mime="text/csv",
                    icon=":material/download:", on_click="ignore")
