@@ -20,7 +20,7 @@ from ptgkg.graph.stores import open_store
 from ptgkg.graph.stores.base import StoreError
 from ptgkg.graph.stores.embedded import STORE_FILE, EmbeddedStore
 
-from tests.test_store_contract import doc_a, doc_b
+from tests.test_store_contract import DocBuilder, doc_a, doc_b
 
 
 def numbered_doc(i: int, version: int, size: int = 60) -> DocumentGraph:
@@ -80,6 +80,38 @@ def test_cache_updated_in_place_matches_a_fresh_load(tmp_path):
             with EmbeddedStore(path) as fresh:
                 assert store.export().to_json_dict() == fresh.export().to_json_dict()
                 assert store.node_entries("Person") == fresh.node_entries("Person")
+
+
+def test_fresh_load_merges_shared_relationships_in_note_date_order(tmp_path):
+    """A relationship several notes hold is merged oldest note first (the later note's
+    properties win, its quotes come last) whether the graph was patched by the handle that
+    wrote it or loaded afresh from disk, whatever order the notes were written or stored in
+    (the older note's id sorts last here)."""
+    notes = []
+    for key, date, role in [("zz-older-pad", "2023-03-28", "contributor"), ("aa-newer-pad", "2024-10-23", "core"),
+                            ("mm-middle-pad", "2024-03-20", "PTL")]:
+        b = DocBuilder(key, f"Kolla notes {date}", date=date)
+        kolla, tripleo = b.node("Project", "Kolla"), b.node("Project", "TripleO")
+        michal = b.node("Person", "Michal Nasiadka")
+        b.edge(michal, "MEMBER_OF", kolla, f"Michal ({role}) on {date}", role=role)
+        b.edge(kolla, "COLLABORATES_WITH", tripleo, f"Kolla and TripleO on {date}", topics=[f"topic of {date}"])
+        notes.append(b.build())
+    path = tmp_path / "kg"
+    with EmbeddedStore(path) as store:
+        store.counts()
+        for note in notes:
+            store.write_document(note)
+        patched = store.edges("project:kolla")
+        with EmbeddedStore(path, read_only=True) as fresh:
+            loaded = fresh.edges("project:kolla")
+    for edges in (patched, loaded):
+        member = next(e for e in edges if e.type == "MEMBER_OF")
+        assert member.props["role"] == "core"  # the newest note's
+        assert [ev.quote for ev in member.evidence] == [
+            "Michal (contributor) on 2023-03-28", "Michal (PTL) on 2024-03-20", "Michal (core) on 2024-10-23"]
+        collab = next(e for e in edges if e.type == "COLLABORATES_WITH")
+        assert collab.props["topics"] == ["topic of 2023-03-28", "topic of 2024-03-20", "topic of 2024-10-23"]
+    assert loaded == patched
 
 
 CHILD = textwrap.dedent("""

@@ -173,19 +173,20 @@ def _merge_node(node_id: str, rows: list[tuple[str, str, str, str]]) -> Node:
     return Node(node_id, label, name, aliases, _public_props(props))
 
 
-def _merge_edge(key: _EdgeKey, rows: list[tuple[str, str]], _new=object.__new__) -> Edge:
-    """rows: (props json, evidence json), oldest document first.
+def _merge_edge(key: _EdgeKey, rows: list[tuple[str, ...]], _new=object.__new__) -> Edge:
+    """rows: (props json, evidence json[, doc id]), oldest document first.
 
     Built like :func:`_evidence`, without the dataclass's ``__init__`` (the same value at
     a third of the cost; its type check still runs): a decision log merges a hundred
     thousand relationships at once."""
     props: dict[str, Any] = {}
-    for props_json, _ in rows:
+    for row in rows:
+        props_json = row[0]
         if props_json != _NO_PROPS:  # most relationships have none: skip the decoder
             _merge_props(props, json.loads(props_json))
     edge = _new(Edge)
     edge.__dict__.update(source=key[0], target=key[2], type=key[1],
-                         evidence=_merged_evidence([text for _, text in rows]), props=props)
+                         evidence=_merged_evidence([row[1] for row in rows]), props=props)
     edge.__post_init__()
     return edge
 
@@ -249,7 +250,7 @@ def _has_evidence(data: dict) -> bool:
     edge = data.get("edge")
     if edge is not None:
         return bool(edge.evidence)
-    return any(evidence != "[]" for _, evidence in data["rows"])
+    return any(row[1] != "[]" for row in data["rows"])
 
 
 class _Census:
@@ -753,12 +754,7 @@ class EmbeddedStore(GraphStore):
                 f"JOIN documents d ON d.id = ns.doc_id ORDER BY ns.node_id, {self._order}")
             for nid, group in itertools.groupby(rows, key=lambda r: r[0]):
                 self._put_node(_merge_node(nid, [r[1:] for r in group]))
-            rows = conn.execute(
-                "SELECT es.source, es.type, es.target, es.props, es.evidence FROM edge_support es "
-                f"JOIN documents d ON d.id = es.doc_id ORDER BY es.source, es.type, es.target, {self._order}")
-            for (source, type_, target), group in itertools.groupby(rows, key=lambda r: r[:3]):
-                # merged on first use (_edge_in): most answers touch a small part of the graph
-                g.add_edge(source, target, key=type_, rows=[r[3:] for r in group])
+            self._load_edges(conn, g)
             conn.execute("COMMIT")
         except BaseException:
             self._g = None
@@ -771,6 +767,49 @@ class EmbeddedStore(GraphStore):
         gc.freeze()
         _merged_since_freeze[0] = 0
         return g
+
+    def _load_edges(self, conn: sqlite3.Connection, g: nx.MultiDiGraph) -> None:
+        """Every relationship's support rows into the loaded graph, merged on first use
+        (:func:`_edge_in`: most answers touch a small part of the graph).
+
+        One scan of the table in its stored order, grouped by relationship in the graph's
+        own adjacency dicts, built as ``MultiDiGraph.add_edge`` builds them (one key dict
+        shared by both directions); the few relationships several documents hold put their
+        rows in merge order afterwards. Sorting the rows by relationship in SQLite (a join
+        and a temporary B-tree) and ``add_edge`` per relationship made loading 898k
+        relationships take 11.7-12.2 s instead of 8.2-8.7 s."""
+        rank = {doc: (0, 0, doc) if at is None else (1, at, doc)  # NULLs first, as ORDER BY puts them
+                for doc, at in conn.execute(f"SELECT d.id, {self._order} FROM documents d")}
+        stored = {doc: doc for doc in rank}  # one string per document, not one per row kept
+        succ, pred = g._succ, g._pred
+        shared: list[list[tuple[str, str, str]]] = []  # row lists of relationships several documents hold
+        for source, type_, target, props, evidence, doc in conn.execute(
+                "SELECT source, type, target, props, evidence, doc_id FROM edge_support"):
+            doc = stored.get(doc)
+            if doc is None:
+                continue  # rows of no stored document (never written so; the join left them out)
+            adjacent = succ.get(source)
+            if adjacent is None:
+                g.add_node(source)
+                adjacent = succ[source]
+            keyed = adjacent.get(target)
+            if keyed is None:
+                if target not in succ:
+                    g.add_node(target)
+                keyed = adjacent[target] = pred[target][source] = {}
+            data = keyed.get(type_)
+            if data is None:
+                keyed[type_] = {"rows": [(props, evidence, doc)]}
+            else:
+                rows = data["rows"]
+                if len(rows) == 1:
+                    shared.append(rows)
+                rows.append((props, evidence, doc))
+        for rows in shared:  # oldest document first (merge order, then document id)
+            rows.sort(key=lambda row: rank[row[2]])
+        clear = getattr(nx, "_clear_cache", None)  # as add_edge does after each change (networkx >= 3.3)
+        if clear is not None:
+            clear(g)
 
     def _put_node(self, node: Node) -> None:
         g = self._g
