@@ -241,6 +241,10 @@ class Dialect:
         if self.name == "neo4j":
             return [f"CREATE CONSTRAINT ptgkg_{label.lower()}_{prop} IF NOT EXISTS "
                     f"FOR (n:`{check_label(label)}`) REQUIRE n.`{prop}` IS UNIQUE" for label, prop in keys]
+        # FalkorDB's range indexes hold arrays of strings too: the name and alias keys
+        # find_nodes matches (`$key IN n._keys`) are then a lookup, not a label scan
+        # (50k people: 24 -> 1.3 ms). Neo4j's range indexes do not serve list membership.
+        keys += [(label, "_keys") for label in LABELS]
         return [f"CREATE INDEX FOR (n:`{check_label(label)}`) ON (n.`{prop}`)"
                 for label, prop in keys if (label, prop) not in existing]
 
@@ -512,10 +516,15 @@ def _edge_columns(d: Dialect) -> str:
 
 
 def find_nodes(label: str | None, dialect: Dialect | None = None) -> str:
-    """Parameters: ``$ids`` (exact ids), ``$key`` (normalized name)."""
+    """Parameters: ``$ids`` (exact ids), ``$key`` (normalized name). Without a label, on
+    FalkorDB, one branch per label: its indexes are per label, and a pattern without one
+    scans every node."""
+    dialect = dialect or NEO4J
+    if label is None and dialect.name != "neo4j":
+        return " UNION ALL ".join(find_nodes(each, dialect) for each in LABELS)
     return (f"MATCH ({label_pattern('n', label)}) WHERE n._doc_props IS NOT NULL "
             f"AND (n.id IN $ids OR $key IN n._keys) RETURN n._name_key AS name_key, "
-            f"{_node_columns(dialect or NEO4J)}")
+            f"{_node_columns(dialect)}")
 
 
 def get_nodes_any(dialect: Dialect | None = None) -> str:
