@@ -107,6 +107,16 @@ def _close_drivers() -> None:
 _QUICKACK_INSTALLED = False
 
 
+def _bolt_socket_class() -> type | None:
+    """The neo4j driver's (5.x/6.x) synchronous socket class, which the two workarounds
+    below wrap; None where a driver keeps it elsewhere (the workarounds are then off)."""
+    try:
+        from neo4j._sync.io._bolt._bolt_socket import BoltSocket
+    except ImportError:
+        return None
+    return BoltSocket
+
+
 def _ack_replies_promptly() -> None:
     """Work around FalkorDB's Bolt replies stalling 40 ms (Linux clients).
 
@@ -120,11 +130,8 @@ def _ack_replies_promptly() -> None:
     if that class is not where driver 5/6 keeps it, reads are just slower."""
     global _QUICKACK_INSTALLED
     quickack = getattr(socket, "TCP_QUICKACK", None)
-    if _QUICKACK_INSTALLED or quickack is None:
-        return
-    try:
-        from neo4j._sync.io._bolt._bolt_socket import BoltSocket
-    except ImportError:
+    BoltSocket = _bolt_socket_class()
+    if _QUICKACK_INSTALLED or quickack is None or BoltSocket is None:
         return
     original = getattr(BoltSocket, "recv_into", None)
     if original is None:
@@ -158,11 +165,8 @@ def _guard_reads(timeout: float | None) -> None:
     where driver 5/6 keeps it, reads wait as the driver decides."""
     global _READ_GUARD_INSTALLED
     _READ_TIMEOUT[0] = timeout if timeout and timeout > 0 else None
-    if _READ_GUARD_INSTALLED:
-        return
-    try:
-        from neo4j._sync.io._bolt._bolt_socket import BoltSocket
-    except ImportError:
+    BoltSocket = _bolt_socket_class()
+    if _READ_GUARD_INSTALLED or BoltSocket is None:
         return
     original = getattr(BoltSocket.__dict__.get("connect"), "__func__", None)
     if original is None or not hasattr(BoltSocket, "set_read_timeout"):
