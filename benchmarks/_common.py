@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from typing import Any, Iterable, Iterator, Sequence
 __all__ = [
     "REPO", "VENV_BIN", "PYTHON", "PTGKG", "table", "verdict", "percentile", "timed",
     "export_json", "exports_equal", "run_child", "falkordb_server", "falkordb_trouble", "falkordb_crashed",
-    "falkordb_state", "falkordb_log", "redis_command", "bolt_settings", "spacy_model_name", "words_of",
+    "falkordb_state", "falkordb_log", "bolt_settings", "spacy_model_name", "words_of",
 ]
 
 REPO = Path(__file__).resolve().parents[1]
@@ -204,29 +203,9 @@ def falkordb_log(server) -> Path:
     return Path(server.workdir) / "falkordb.log"
 
 
-def redis_command(port: int, *args: str, timeout: float = 2.0) -> bytes | None:
-    """One Redis command over RESP on 127.0.0.1:port: the whole reply, or None when the
-    server does not answer within ``timeout`` (or refuses the connection)."""
-    payload = f"*{len(args)}\r\n".encode() + b"".join(
-        f"${len(a.encode())}\r\n".encode() + a.encode() + b"\r\n" for a in args)
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-            s.sendall(payload)
-            reply = s.recv(65536)
-            if reply.startswith(b"$"):  # a bulk string: read up to its announced length
-                head, _, _ = reply.partition(b"\r\n")
-                want = len(head) + 2 + max(0, int(head[1:])) + 2
-                while len(reply) < want:
-                    more = s.recv(65536)
-                    if not more:
-                        break
-                    reply += more
-            return reply or None
-    except (OSError, ValueError):
-        return None
-
-
 def _pings(server, tries: int = 3, timeout: float = 2.0) -> bool:
+    from tests._bolt import redis_command  # servers come from there (see falkordb_server)
+
     # FalkorDB (4.16) swallows the first connection it accepts after a Bolt client
     # disconnects: one unanswered PING proves nothing, three in a row do
     return any((redis_command(server.port, "PING", timeout=timeout) or b"").startswith(b"+PONG")
@@ -266,6 +245,8 @@ def falkordb_state(server) -> str:
     trouble = falkordb_trouble(server)
     if trouble:
         return trouble
+    from tests._bolt import redis_command
+
     info = (redis_command(server.port, "INFO", timeout=5.0) or b"").decode(errors="replace")
     fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line and not line.startswith("#"))
     graphs = (redis_command(server.port, "GRAPH.LIST", timeout=5.0) or b"").decode(errors="replace")

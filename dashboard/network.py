@@ -75,12 +75,11 @@ class Pair:
 
     @property
     def events(self) -> list[str]:
-        found = [v.event for v in self.evidence if v.event]
-        found += [e for d in self.decisions for e in d.events]
-        return list(dict.fromkeys(found))
+        """The PTGs it shows: its quotes' first, then its decisions'."""
+        return self.first_events(None)
 
-    def first_events(self, n: int) -> list[str]:
-        """The first ``n`` of :attr:`events`, without going through all of them."""
+    def first_events(self, n: int | None) -> list[str]:
+        """The first ``n`` (None: all) of :attr:`events`, without going through the rest."""
         found: dict[str, None] = {}
         for e in itertools.chain((v.event for v in self.evidence), (e for d in self.decisions for e in d.events)):
             if e and e not in found:

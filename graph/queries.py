@@ -596,11 +596,10 @@ class _Reader:
 
     def view(self, ev: Evidence) -> EvidenceView:
         when, session, event, event_name, doc, _ = self.context(ev)
-        props = doc.props if doc else {}
         return EvidenceView(
             doc=ev.doc, quote=ev.quote, start=ev.start, end=ev.end,
-            doc_title=(props.get("title") or doc.name) if doc else None,
-            doc_source=props.get("source"), date=when, event=event_name,
+            doc_title=_doc_title(doc), doc_source=doc.props.get("source") if doc else None,
+            date=when, event=event_name,
             session=session.name if session else None,
             session_id=session.id if session else None, event_id=event.id if event else None)
 
@@ -608,6 +607,11 @@ class _Reader:
         items = _distinct(evidence)
         self.prepare(items)
         return [self.view(ev) for ev in items]
+
+
+def _doc_title(doc: Node | None) -> str | None:
+    """What a quote's document is called where it is shown: its title, else its name."""
+    return (doc.props.get("title") or doc.name) if doc else None
 
 
 # -- resolving names ---------------------------------------------------------------
@@ -1265,7 +1269,7 @@ def _decision_row(r: _Reader, facts: _DecisionFacts) -> DecisionRow:
     node, first = facts.node, facts.first
     doc = (r._contexts.get((first.doc, first.start)) or r.context(first)).doc
     # as EvidenceView's doc_title, doc_source, doc: the first one set
-    source = ((doc.props.get("title") or doc.name or doc.props.get("source")) if doc else None) or first.doc
+    source = _doc_title(doc) or (doc.props.get("source") if doc else None) or first.doc
     props = node.props
     return DecisionRow(node.id, str(props.get("text") or node.name), str(props.get("status") or "open"),
                        facts.date, facts.sessions, facts.events, facts.topics, facts.projects, facts.owners,

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["FalkorDBServer", "free_port", "falkordb_binaries", "bolt_handshake"]
+__all__ = ["FalkorDBServer", "free_port", "falkordb_binaries", "bolt_handshake", "redis_command"]
 
 
 def free_port(below: int = 65536) -> int:
@@ -58,6 +58,28 @@ def bolt_handshake(host: str, port: int, timeout: float = 0.5) -> bool:
             return len(s.recv(4)) == 4
     except OSError:
         return False
+
+
+def redis_command(port: int, *args: str, timeout: float = 2.0) -> bytes | None:
+    """One Redis command over RESP on 127.0.0.1:port: the whole reply, or None when the
+    server does not answer within ``timeout`` (or refuses the connection)."""
+    payload = f"*{len(args)}\r\n".encode() + b"".join(
+        f"${len(a.encode())}\r\n".encode() + a.encode() + b"\r\n" for a in args)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(payload)
+            reply = s.recv(65536)
+            if reply.startswith(b"$"):  # a bulk string: read up to its announced length
+                head, _, _ = reply.partition(b"\r\n")
+                want = len(head) + 2 + max(0, int(head[1:])) + 2
+                while len(reply) < want:
+                    more = s.recv(65536)
+                    if not more:
+                        break
+                    reply += more
+            return reply or None
+    except (OSError, ValueError):
+        return None
 
 
 class FalkorDBServer:
@@ -126,14 +148,7 @@ class FalkorDBServer:
         return self._command(args, timeout)
 
     def _command(self, args, timeout: float) -> bytes:
-        payload = f"*{len(args)}\r\n".encode() + b"".join(
-            f"${len(a.encode())}\r\n".encode() + a.encode() + b"\r\n" for a in args)
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
-                s.sendall(payload)
-                return s.recv(4096)
-        except OSError:
-            return b""
+        return redis_command(self.port, *args, timeout=timeout) or b""
 
     def save(self) -> None:
         reply = self.redis("SAVE")

@@ -371,7 +371,7 @@ class Neo4jStore(GraphStore):
         self.read_only = read_only
         self.database: str | None = settings.neo4j_database or None
         self.batch_size = max(1, int(settings.neo4j_batch_size))
-        _guard_reads(getattr(settings, "neo4j_read_timeout_s", None))
+        _guard_reads(settings.neo4j_read_timeout_s)
         secret = settings.neo4j_password
         self._password = (secret.get_secret_value() if hasattr(secret, "get_secret_value")
                           else str(secret or ""))
