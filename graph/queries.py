@@ -50,9 +50,9 @@ from .model import DECISION_STATUSES, LABELS, Edge, Evidence, GraphExport, Node,
 from .stores.base import Direction, GraphStore, PathResult
 
 __all__ = [
-    "NotFound", "EvidenceView", "Involvement", "DecisionView", "DecisionRow", "CollaborationView",
+    "NotFound", "EvidenceView", "Involvement", "DecisionView", "DecisionRow", "CollaborationView", "Collaborations",
     "TopicAnswer", "Profile", "EventView", "Overview", "PathView", "SearchHit",
-    "resolve", "evidence_views", "who_discussed", "collaborators", "decisions", "decision_views", "decision_log", "profile",
+    "resolve", "evidence_views", "who_discussed", "collaborations", "collaborators", "decisions", "decision_views", "decision_log", "profile",
     "path", "search", "neighbourhood", "overview", "nodes_of_label", "node_dict", "recency_weight",
     "clear_caches", "collector_paused",
 ]
@@ -1161,21 +1161,27 @@ def who_discussed(store: GraphStore, topic: str, limit: int = 20) -> TopicAnswer
         return _topic_answer(r, node, limit) if node else None
 
 
-def _collaborations(r: _Reader, project: Node, limit: int | None = None) -> list[CollaborationView]:
+def _collaborations(r: _Reader, project: Node, limit: int | None = None) -> tuple[list[CollaborationView], int]:
+    """The project's partners, best first (the first ``limit``), and how many there are."""
     per_partner: dict[str, list[Edge]] = defaultdict(list)
     for partner, edge in r.neighbours(project.id, ["COLLABORATES_WITH"], "both"):
         if partner.id != project.id:
             per_partner[partner.id].append(edge)
-    partners = r.nodes(per_partner)
     supports = {pid: [ev for e in edges for ev in e.evidence] for pid, edges in per_partner.items()}
-    scored = {s.inv.node.id: s for s in _score(r, supports)}
-    ranked = sorted(per_partner, key=lambda pid: (-(scored[pid].inv.score if pid in scored else 0.0),
-                                                 partners[pid].name if pid in partners else pid))
-    shown = [pid for pid in (ranked[:limit] if limit else ranked) if pid in partners]
+    # a hub has thousands of partners: rank the few shown without scoring the rest
+    ranked = _top_scored(r, supports, limit) if limit else sorted(_score(r, supports), key=_by_score)
+    scored = {s.inv.node.id: s for s in ranked}
+    shown = list(scored)
+    if not limit or len(shown) < limit:  # partners without evidence come last, by name
+        rest = r.nodes(pid for pid in per_partner if pid not in scored)
+        shown += sorted(rest, key=lambda pid: rest[pid].name)
+        shown = shown[:limit] if limit else shown
+    partners = {**r.nodes(p for p in shown if p not in scored), **{pid: s.inv.node for pid, s in scored.items()}}
     # decisions involving both projects: only the partners shown get quotes and decisions
     shown_ids = set(shown)
-    involved = [d.id for d, _ in r.neighbours(project.id, ["INVOLVES"], "in")]
-    r.edges_many(involved, None, "out")  # read once: the INVOLVES subset and the facts come from it
+    # which decisions those are, from their INVOLVES edges alone: a hub is involved in
+    # thousands, and only those shared with a shown partner are read whole
+    involved = list(dict.fromkeys(e.source for e in r.edges(project.id, ["INVOLVES"], "in")))
     with_partner = [d for d, edges in r.edges_many(involved, ["INVOLVES"], "out").items()
                     if any(e.target in shown_ids for e in edges)]
     shared: dict[str, list[_DecisionFacts]] = defaultdict(list)
@@ -1206,16 +1212,36 @@ def _collaborations(r: _Reader, project: Node, limit: int | None = None) -> list
             decisions=[_decision_view(r, f) for f in facts[:COLLABORATION_DECISIONS]],
             evidence=[r.view(ev) for ev in s.items[:EVIDENCE_PER_ITEM]] if s else [],
             score=s.inv.score if s else 0.0, mentions=s.inv.mentions if s else 0, decision_count=len(facts)))
-    return out
+    return out, len(per_partner)
 
 
-def collaborators(store: GraphStore, project: str) -> list[CollaborationView]:
-    """The projects ``project`` works with (either direction), on what, with which decisions.
+@dataclass
+class Collaborations(_AsDict):
+    """A project's partners, best first (``partners`` keeps the first ``limit``), and how
+    many it has in all."""
+
+    project: Node
+    partners: list[CollaborationView] = field(default_factory=list)
+    total: int = 0
+
+
+def collaborations(store: GraphStore, project: str, limit: int | None = LIST_LIMIT) -> Collaborations:
+    """The projects ``project`` works with (either direction), on what, with which
+    decisions: the best ``limit`` (None: all; a hub has thousands), and how many in all.
 
     Raises :class:`NotFound` when no project matches."""
     with store.snapshot():
         r = _Reader(store)
-        return _collaborations(r, _resolve_or_raise(store, project, "Project"))
+        node = _resolve_or_raise(store, project, "Project")
+        partners, total = _collaborations(r, node, limit)
+        return Collaborations(project=node, partners=partners, total=total)
+
+
+def collaborators(store: GraphStore, project: str, limit: int | None = LIST_LIMIT) -> list[CollaborationView]:
+    """The partners of :func:`collaborations`, best first.
+
+    Raises :class:`NotFound` when no project matches."""
+    return collaborations(store, project, limit).partners
 
 
 def nodes_of_label(store: GraphStore, label: str, counts: dict[str, dict[str, int]] | None = None) -> list[Node]:
@@ -1378,7 +1404,7 @@ def _project_profile(r: _Reader, p: Node, prof: Profile) -> None:
     prof.topics = _involvements(r, topics, limit=LIST_LIMIT)
     prof.projects = _involvements(r, projects, limit=LIST_LIMIT)
     prof.decisions, n_decisions = _decision_views(r, involved, DECISION_LIMIT)
-    prof.collaborators = _collaborations(r, p, LIST_LIMIT)
+    prof.collaborators, _ = _collaborations(r, p, LIST_LIMIT)
     prof.sessions, n_sessions = _session_involvements(r, sessions, LIST_LIMIT)
     prof.events = _event_involvements(r, [s for s, _ in sessions])
     prof.documents = _document_involvements(r, r.edges(p.id))

@@ -280,17 +280,21 @@ def ask_who_discussed(topic: str, store: Optional[str] = StoreOpt, json_out: boo
 
 
 @ask_app.command("collaborators")
-def ask_collaborators(project: str, store: Optional[str] = StoreOpt, json_out: bool = JsonOpt) -> None:
+def ask_collaborators(project: str, store: Optional[str] = StoreOpt, json_out: bool = JsonOpt,
+                      limit: int = typer.Option(50, "--limit", min=0,
+                                                help="the best N partners (0: all of them)")) -> None:
     """Projects that work with PROJECT, on what, with the sentences that show it."""
     from .graph import queries
 
     with _reading(store) as st:
         node = _resolve_or_fail(st, project, "Project")
-        rows = queries.collaborators(st, node.name)
+        found = queries.collaborations(st, node.name, limit=limit or None)
+    rows = found.partners
     if json_out:
-        _emit_json({"project": node.name, "collaborators": [r.to_dict() for r in rows]})
+        _emit_json({"project": node.name, "total": found.total, "collaborators": [r.to_dict() for r in rows]})
         return
-    out.print(f"[bold]{escape(node.name)}[/] works with {len(rows)} project(s)")
+    shown = f", the closest {len(rows)} below" if len(rows) < found.total else ""
+    out.print(f"[bold]{escape(node.name)}[/] works with {found.total} project(s){shown}")
     for r in rows:
         topics = ", ".join(r.topics) or "unnamed topics"
         out.print(f"  [bold]{escape(r.partner.name)}[/] on {escape(topics)}  [dim]{escape(', '.join(r.events))}[/]")

@@ -77,6 +77,11 @@ def test_ask_collaborators_kolla(kg):
     tripleo = next(c for c in data["collaborators"] if c["partner"]["name"] == "TripleO")
     assert any("health" in t for t in tripleo["topics"])
     assert tripleo["evidence"] and all(ev["quote"] for ev in tripleo["evidence"])
+    assert data["total"] == len(data["collaborators"])
+    closest = invoke("ask", "collaborators", "Kolla", "--store", kg, "--limit", "1")
+    assert f"works with {data['total']} project(s), the closest 1 below" in closest.stdout
+    best, *others = [c["partner"]["name"] for c in data["collaborators"]]
+    assert best in closest.stdout and not any(f"  {name} on " in closest.stdout for name in others)
 
 
 def test_ask_who_discussed_health_checks(kg):

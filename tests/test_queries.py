@@ -182,6 +182,19 @@ def test_collaborators_merge_both_directions_with_topics_decisions_and_quotes(kg
         q.collaborators(kg, "Zun")
 
 
+def test_a_hubs_closest_partners_are_the_head_of_all_its_partners(kg):
+    """Asking for the best N partners gives the first N of the whole ranking, with the
+    same topics, PTGs and shared decisions, and says how many partners there are."""
+    every = q.collaborations(kg, "Kolla", limit=None)
+    assert every.total == len(every.partners) == 2
+    for n in (1, 2, 5):
+        q.clear_caches()
+        head = q.collaborations(kg, "Kolla", limit=n)
+        assert head.total == 2
+        assert [(c.partner.name, c.topics, c.events, c.score, c.decision_count) for c in head.partners] == \
+            [(c.partner.name, c.topics, c.events, c.score, c.decision_count) for c in every.partners[:n]]
+
+
 def names_of(collabs):
     return [c.partner.name for c in collabs]
 
