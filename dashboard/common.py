@@ -154,17 +154,48 @@ def _recurring_items(store: GraphStore, location: str, generation: str) -> dict[
     return recurring_items(_decision_log(location, generation))
 
 
+def _log_options(store: GraphStore, location: str, generation: str) -> Any:
+    from .decision_log import options
+
+    return options(store)
+
+
+def _page_recurring(store: GraphStore, location: str, generation: str, ids: tuple[str, ...]) -> dict[str, list[str]]:
+    """The recurring items among a page's unsettled decisions ``ids``, from their topics'
+    decisions only."""
+    from .decision_log import UNSETTLED, recurring_among
+
+    return recurring_among(ids, queries.related_decision_log(store, ids, UNSETTLED)) if ids else {}
+
+
+def _log_recurring(store: GraphStore, location: str, generation: str, project: str | None = None,
+                   topic: str | None = None) -> dict[str, list[str]]:
+    """The recurring items of the whole log of a project and/or topic (every decision's when
+    neither): for the "only recurring" filter and the CSV, which cover every row."""
+    from .decision_log import UNSETTLED
+
+    if not project and not topic:
+        return _recurring_items(store, location, generation)
+    rows = _cached_call("decision_log", location, generation, (), (("project", project), ("topic", topic)))
+    return _page_recurring(store, location, generation, tuple(d.id for d in rows if d.status in UNSETTLED))
+
+
 #: dashboard-side answers computed from the store (and from other cached answers),
 #: cached like the queries: name -> fn(store, location, generation, *args, **kwargs)
 _EXTRAS: dict[str, Callable[..., Any]] = {
     "collaboration_network": _collaboration_network,
     "recurring_items": _recurring_items,
+    "log_options": _log_options,
+    "page_recurring": _page_recurring,
+    "log_recurring": _log_recurring,
 }
 
 
 def cached(name: str, *args: Any, **kwargs: Any) -> Any:
     """``queries.<name>(store, *args, **kwargs)`` (or one of the dashboard's own answers:
-    ``collaboration_network``, and ``recurring_items`` of the decision log), cached until
+    ``collaboration_network``, the decision log's filter options ``log_options`` and its
+    recurring items: ``recurring_items`` of every decision, ``page_recurring`` of some,
+    ``log_recurring`` of a project's and/or topic's), cached until
     the graph changes, shared by every session: treat it as read-only. The decision log's
     list, ``cached("decision_log")``, is the one the network and the recurring items are
     built from, so a graph's decisions are read once for all three.

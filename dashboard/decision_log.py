@@ -16,10 +16,12 @@ from typing import Iterable, Union
 
 import pandas as pd
 
-from ptgkg.graph.queries import DecisionRow, DecisionView
+from ptgkg.graph import queries
+from ptgkg.graph.queries import DecisionPage, DecisionRow, DecisionView
+from ptgkg.graph.stores.base import GraphStore
 
 __all__ = ["UNSETTLED", "recurring_items", "decision_rows", "filter_decisions", "to_csv", "safe_csv_cell",
-           "COLUMNS", "Decision", "Choices", "choices", "Table", "table"]
+           "COLUMNS", "Decision", "Choices", "choices", "options", "Table", "table", "page_table", "recurring_among"]
 
 #: what the log is made of: the rows of ``queries.decision_log`` (what the page reads), or
 #: views (``queries.decisions``); both have the id, status, date, names and events used here
@@ -119,11 +121,44 @@ class Choices:
 
 
 def choices(decisions: Iterable[Decision]) -> Choices:
+    """What these decisions name (the options of a log already read in full)."""
     log = list(decisions)
     projects = sorted({p for d in log for p in d.projects}, key=str.casefold)
     topics = sorted({t for d in log for t in d.topics}, key=str.casefold)
     events = list(dict.fromkeys(e for d in sorted(log, key=lambda d: d.date or "") for e in d.events))
     return Choices(projects, topics, events)
+
+
+def options(store: GraphStore) -> Choices:
+    """The filters' options from the graph's node lists, without reading any decision: every
+    project and topic (A to Z), and every PTG: the Event nodes by start date, then the PTGs
+    notes name without an Event node (a quote's PTG is one or the other), by note date.
+    A superset of :func:`choices` of the whole log: a choice with no decision shows none."""
+    counts = store.counts()
+
+    def names(label: str) -> list[str]:
+        return sorted({n.name for n in queries.nodes_of_label(store, label, counts)}, key=str.casefold)
+
+    events = sorted(queries.nodes_of_label(store, "Event", counts),
+                    key=lambda n: (str(n.props.get("start") or "9999"), n.name))
+    known = {n.name for n in events}
+    named: dict[str, str] = {}  # PTG a note names -> the earliest date of such a note
+    for doc in queries.nodes_of_label(store, "Document", counts):
+        name = doc.props.get("event")
+        if isinstance(name, str) and name.strip() and name not in known:
+            when = str(doc.props.get("date") or "9999")
+            named[name] = min(named.get(name, when), when)
+    return Choices(names("Project"), names("Topic"),
+                   [n.name for n in events] + sorted(named, key=lambda e: (named[e], e)))
+
+
+def recurring_among(ids: Iterable[str], related: Iterable[Decision]) -> dict[str, list[str]]:
+    """:func:`recurring_items` of the decisions ``ids``, from ``related``: those decisions and
+    every unsettled decision about one of their topics, in the log's order
+    (``queries.related_decision_log``). The same answer as from the whole log: an item's
+    PTGs come from its own and those related items' only."""
+    wanted = set(ids)
+    return {k: v for k, v in recurring_items(related).items() if k in wanted}
 
 
 @dataclass(frozen=True)
@@ -145,6 +180,13 @@ def table(decisions: Iterable[Decision], recurring: dict[str, list[str]], status
         shown = [d for d in shown if d.id in recurring]
     return Table(decision_rows(shown, recurring), len(shown), sum(1 for d in shown if d.status in UNSETTLED),
                  sum(1 for d in shown if d.id in recurring))
+
+
+def page_table(page: DecisionPage, recurring: dict[str, list[str]]) -> Table:
+    """A page of the log as a table; its counts are those of the whole filtered log, but for
+    ``recurring``: the items flagged on this page (only they were looked at)."""
+    return Table(decision_rows(page.rows, recurring), page.total,
+                 sum(page.statuses.get(s, 0) for s in UNSETTLED), sum(1 for d in page.rows if d.id in recurring))
 
 
 def safe_csv_cell(value: object) -> object:

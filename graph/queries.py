@@ -52,7 +52,8 @@ from .stores.base import Direction, GraphStore, PathResult
 __all__ = [
     "NotFound", "EvidenceView", "Involvement", "DecisionView", "DecisionRow", "CollaborationView", "Collaborations",
     "TopicAnswer", "Profile", "EventView", "Overview", "PathView", "SearchHit",
-    "resolve", "evidence_views", "who_discussed", "collaborations", "collaborators", "decisions", "decision_views", "decision_log", "profile",
+    "resolve", "evidence_views", "who_discussed", "collaborations", "collaborators", "decisions", "decision_views",
+    "decision_log", "DecisionPage", "DECISION_PAGE", "decision_log_page", "related_decision_log", "profile",
     "path", "search", "neighbourhood", "overview", "nodes_of_label", "node_dict", "recency_weight",
     "clear_caches", "collector_paused",
 ]
@@ -64,6 +65,7 @@ EVIDENCE_PER_ITEM = 20        # quotes per person, topic, session or decision, n
 LIST_LIMIT = 50               # people, topics, projects, sessions in a profile
 DECISION_LIMIT = 100          # decisions in a profile or topic answer, newest first
 COLLABORATION_DECISIONS = 5   # shared decisions shown per partner project
+DECISION_PAGE = 100           # rows per page of the decision log
 # which label a bare name most likely means, when several nodes share it
 LABEL_PREFERENCE = ("Project", "Person", "Topic", "Event", "Session", "Decision", "Document")
 
@@ -1321,6 +1323,80 @@ def decision_log(store: GraphStore, project: str | None = None, topic: str | Non
         r = _Reader(store)
         facts = _decision_facts(r, _chosen_decisions(store, r, project, topic, status))
         return [_decision_row(r, f) for f in facts]
+
+
+class DecisionPage(NamedTuple):
+    """One page of the decision log (:func:`decision_log_page`): its rows, newest first,
+    and what the whole filtered log counts."""
+
+    rows: list[DecisionRow]
+    total: int                 # decisions that match the filters (with evidence)
+    statuses: dict[str, int]   # of those, how many of each status
+    offset: int                # where the page starts in the filtered log
+
+
+def _row_status(node: Node) -> str:
+    return str(node.props.get("status") or "open")  # as a row or a view says it
+
+
+def decision_log_page(store: GraphStore, project: str | None = None, topic: str | None = None,
+                      statuses: Iterable[str] | None = None, events: Iterable[str] | None = None,
+                      offset: int = 0, limit: int = DECISION_PAGE) -> DecisionPage:
+    """Rows ``offset`` to ``offset + limit`` of :func:`decision_log` (same decisions, same
+    order), filtered by ``statuses`` and by PTG (``events``: made at, or quoted from, one of
+    them), with the filtered log's counts.
+
+    Without a PTG filter only the decisions that can be among the first ``offset + limit``
+    are built (see :func:`_newest_decision_facts`); the counts come from the decisions'
+    nodes and whether anything supports them. A PTG filter needs every candidate's events.
+    Raises like :func:`decisions` (ValueError for an unknown status).
+
+    >>> import tempfile
+    >>> from ptgkg.graph.stores import open_store
+    >>> with open_store(tempfile.mkdtemp() + "/kg") as store:
+    ...     decision_log_page(store, statuses=["open"])
+    DecisionPage(rows=[], total=0, statuses={}, offset=0)
+    """
+    wanted = set(statuses) if statuses else None
+    if wanted and wanted - set(DECISION_STATUSES):
+        unknown = sorted(wanted - set(DECISION_STATUSES))[0]
+        raise ValueError(f"unknown decision status {unknown!r} (one of: {', '.join(DECISION_STATUSES)})")
+    at_events = set(events) if events else None
+    offset, limit = max(0, int(offset)), max(0, int(limit))
+    with collector_paused(), store.snapshot():  # see decisions()
+        r = _Reader(store)
+        chosen = [d for d in _chosen_decisions(store, r, project, topic, None)
+                  if wanted is None or _row_status(d) in wanted]
+        if at_events is not None:
+            found = [f for f in _decision_facts(r, chosen) if at_events.intersection(f.events)]
+            counted = [f.node for f in found]
+            page = found[offset:offset + limit]
+        else:
+            first, _ = _newest_decision_facts(r, chosen, max(1, offset + limit)) if chosen else ([], 0)
+            page = first[offset:]
+            # every candidate's facts are known (None: nothing supports it) or were left
+            # unbuilt because it has support but cannot be among the first rows
+            counted = [d for d in chosen if r.decision_facts.get(d.id, True) is not None]
+        tally: dict[str, int] = {}
+        for d in counted:
+            status = _row_status(d)
+            tally[status] = tally.get(status, 0) + 1
+        return DecisionPage([_decision_row(r, f) for f in page], len(counted), tally, offset)
+
+
+def related_decision_log(store: GraphStore, ids: Iterable[str], statuses: Iterable[str] | None = None) -> list[DecisionRow]:
+    """The rows of these decisions and of every decision (of ``statuses``, when given)
+    ABOUT one of the topics they are about, newest first as in :func:`decision_log`: what
+    tells whether an item comes back at other PTGs, for a page of the log only."""
+    wanted = set(statuses) if statuses else None
+    with collector_paused(), store.snapshot():  # see decisions()
+        r = _Reader(store)
+        own = {i for i in ids}
+        topics = {e.target for edges in r.edges_many(own, ["ABOUT"], "out").values() for e in edges}
+        others = {e.source for edges in r.edges_many(topics, ["ABOUT"], "in").values() for e in edges} - own
+        found = [d for d in r.nodes(sorted(own | others)).values() if d.label == "Decision"
+                 and (d.id in own or wanted is None or _row_status(d) in wanted)]
+        return [_decision_row(r, f) for f in _decision_facts(r, found)]
 
 
 def decision_views(store: GraphStore, ids: Iterable[str], quotes: int | None = None) -> list[DecisionView]:

@@ -11,6 +11,7 @@ import re
 import socket
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 
@@ -96,7 +97,7 @@ def app(kg, monkeypatch):
     monkeypatch.setenv("PTGKG_STORE", str(kg))
     monkeypatch.setenv("PTGKG_DASHBOARD_ALLOW_INGEST", "false")
 
-    def run(page: str | None = None, **query: str):
+    def run(page: str | None = None, /, **query: str):
         at = AppTest.from_file(str(APP), default_timeout=60).run()
         if page:
             at.switch_page(f"views/{page}.py")
@@ -409,6 +410,47 @@ def test_decisions_page_filters_sorts_and_exports(app):
     assert len(everything) > len(frame)
     missing = app("decisions", project="Nonexistent Project")
     assert any("no project named" in w.value for w in missing.warning)
+
+
+def test_the_log_offers_every_choice_its_decisions_name_without_reading_them(kg):
+    from ptgkg.dashboard.decision_log import choices, options
+    from ptgkg.graph import queries
+
+    with open_store(kg, read_only=True) as store:
+        offered, named = options(store), choices(queries.decision_log(store))
+    for mine, theirs in [(offered.projects, named.projects), (offered.topics, named.topics), (offered.events, named.events)]:
+        assert set(theirs) <= set(mine) and len(mine) == len(set(mine))
+    assert offered.projects == sorted(offered.projects, key=str.casefold)
+    assert offered.events.index("Queens PTG") < offered.events.index("Rocky PTG")  # oldest first
+
+
+def test_decisions_page_pages_the_log_and_flags_recurring_items_on_each_page(app, kg, monkeypatch):
+    """A page of rows at a time (``&page=N``): the same rows, order, counts and "recurring"
+    column as the whole log, page after page; the page box moves through them."""
+    from ptgkg.dashboard.decision_log import UNSETTLED, recurring_items, table
+    from ptgkg.graph import queries
+
+    with open_store(kg, read_only=True) as store:
+        rows = queries.decision_log(store)
+    whole = table(rows, recurring_items(rows)).frame
+    assert len(whole) > 6 and (whole["recurring"] != "").any()
+    monkeypatch.setattr(queries, "DECISION_PAGE", 3)
+    seen = []
+    for number in range(1, -(-len(whole) // 3) + 1):
+        at = app("decisions", **({"page": str(number)} if number > 1 else {}))
+        seen.append(at.dataframe[0].value)
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics["Decisions"] == f"{len(whole):,}"
+        assert metrics["Not settled (open, proposed, action)"] == f"{whole['status'].isin(UNSETTLED).sum():,}"
+        assert metrics["Recurring across PTGs, this page"] == f"{(seen[-1]['recurring'] != '').sum():,}"
+    assert pd.concat(seen, ignore_index=True).equals(whole)
+    at = app("decisions")
+    at.number_input[0].increment().run()
+    assert at.query_params.get("page") == "2" and at.dataframe[0].value.equals(seen[1])
+    at = app("decisions", recurring="1")  # every recurring item of the log, counted in full
+    only = at.dataframe[0].value
+    assert len(only) == min(3, (whole["recurring"] != "").sum()) and (only["recurring"] != "").all()
+    assert {m.label: m.value for m in at.metric}["Recurring across PTGs"] == f"{(whole['recurring'] != '').sum():,}"
 
 
 def test_search_page_finds_names_decisions_and_quotes_as_text(app):

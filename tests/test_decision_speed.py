@@ -274,3 +274,63 @@ def test_merged_evidence_is_what_the_json_decoder_reads_from_the_support_rows():
                         {"topics": ["ports", "dhcp"]})
     with pytest.raises(ValueError):
         _merge_edge(("project:nova", "NOT_A_TYPE", "project:neutron"), [("{}", one)])
+
+
+def _pages(log, size: int, **choice) -> list:
+    """Every page of the filtered log, read from cold one after the other."""
+    q.clear_caches()
+    first = q.decision_log_page(log, **choice, offset=0, limit=size)
+    pages = [first] + [q.decision_log_page(log, **choice, offset=at, limit=size)
+                       for at in range(size, first.total, size)]
+    return pages
+
+
+def test_the_log_page_by_page_is_the_whole_log_with_its_counts(log):
+    """Pages cut the filtered log (same rows, same order) and count what it counts, for
+    every filter the log page offers; each page read from cold builds only what it needs."""
+    everything = q.decision_log(log)
+    assert len(everything) == 6 * 7 - 1
+    later_events = [e for r in everything for e in r.events][-1:]  # a PTG an older row names
+    for choice, keep in [({}, lambda r: True),
+                         ({"project": "Nova"}, lambda r: "Nova" in r.projects),
+                         ({"topic": "topic 1", "statuses": ["open", "action"]},
+                          lambda r: "topic 1" in r.topics and r.status in ("open", "action")),
+                         ({"events": later_events}, lambda r: set(later_events) & set(r.events)),
+                         ({"project": "neutron", "statuses": ["agreed"], "events": ["PTG 0", "PTG 1"]},
+                          lambda r: "Neutron" in r.projects and r.status == "agreed"
+                          and {"PTG 0", "PTG 1"} & set(r.events))]:
+        expected = [r for r in everything if keep(r)]
+        assert expected, choice
+        for size in (4, 10):
+            pages = _pages(log, size, **choice)
+            assert [r for p in pages for r in p.rows] == expected
+            assert all(len(p.rows) == size for p in pages[:-1]) and pages[-1].rows
+            statuses = {s: sum(1 for r in expected if r.status == s) for s in {r.status for r in expected}}
+            assert all(p.total == len(expected) and p.statuses == statuses for p in pages)
+    q.clear_caches()
+    q.decision_log_page(log, limit=3)
+    built = sum(1 for f in q._context_cache(log).decision_facts.values() if f is not None)
+    assert 3 <= built < len(everything)  # the newest page, not every decision
+    assert q.decision_log_page(log, offset=100).rows == []
+    with pytest.raises(q.NotFound):
+        q.decision_log_page(log, project="Swift")
+    with pytest.raises(ValueError):
+        q.decision_log_page(log, statuses=["agreed", "maybe"])
+
+
+def test_recurring_items_of_a_page_are_those_of_the_whole_log(log):
+    """An item's "recurring" PTGs, worked out from its topics' decisions only, are those the
+    whole log gives it, page after page."""
+    from ptgkg.dashboard.decision_log import UNSETTLED, recurring_among, recurring_items
+
+    everything = q.decision_log(log)
+    whole = recurring_items(everything)
+    assert whole and any(len(v) > 2 for v in whole.values())
+    found, seen = {}, 0
+    for page in _pages(log, 5):
+        ids = [r.id for r in page.rows if r.status in UNSETTLED]
+        related = q.related_decision_log(log, ids, UNSETTLED)
+        assert [r.id for r in related] == [r.id for r in everything if r.id in {x.id for x in related}]  # log order
+        found.update(recurring_among(ids, related))
+        seen += len(related) < len(everything)  # a page reads its topics' decisions, not all
+    assert found == whole and seen
