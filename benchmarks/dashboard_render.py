@@ -42,6 +42,16 @@ def render(page: str | None, query: dict[str, str]) -> float:
     return took
 
 
+def forget_answers() -> None:
+    """Empty the dashboard's answer cache and ptgkg's evidence-context cache; the opened
+    store (and the graph it loaded) stays, as in a running dashboard after a change."""
+    from ptgkg.dashboard import common
+    from ptgkg.graph.queries import clear_caches
+
+    common._cached_call.clear()
+    clear_caches()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="10k nodes / 100k relationships")
@@ -74,15 +84,22 @@ def main(argv: list[str] | None = None) -> int:
     pages = [("overview", None, {}), ("topic", "topic", {"name": topic}), ("project", "project", {"name": project}),
              ("person", "person", {"name": person}), ("decisions", "decisions", {"project": project}),
              ("collaboration", "collaboration", {}), ("search", "search", {"q": project[:4]})]
-    rows, worst = [], 0.0
+    rows, worst, worst_first = [], 0.0, (0.0, "")
     for label, page, query in pages:
+        # each page's first render with every answer cache empty (as after the graph
+        # changed), so no page is timed on answers an earlier page happened to build
+        forget_answers()
         times = [render(page, query) for _ in range(args.repeat)]
         warm = statistics.median(times[1:]) if len(times) > 1 else times[0]
         worst = max(worst, warm)
-        rows.append([label, f"{times[0]:.2f}", f"{warm:.2f}", "ok" if warm <= TARGET_S else "SLOW"])
-    table(["page", "first s", "warm s", "vs 1 s"], rows)
+        worst_first = max(worst_first, (times[0], label))
+        rows.append([label, f"{times[0]:.2f}", f"{warm:.2f}", "ok" if times[0] <= TARGET_S else "SLOW",
+                     "ok" if warm <= TARGET_S else "SLOW"])
+    table(["page", "first s (caches empty)", "warm s", "first vs 1 s", "warm vs 1 s"], rows)
     # the verdict is printed, not the exit status: CI runs this small and never asserts timings
     verdict("every page renders in AppTest within 1 s (warm)", worst <= TARGET_S, f"slowest {worst:.2f} s")
+    verdict("every page's first render (answer caches empty) within 1 s", worst_first[0] <= TARGET_S,
+            f"slowest {worst_first[0]:.2f} s ({worst_first[1]})")
     return 0
 
 

@@ -97,7 +97,7 @@ def test_store_loading_compares_batched_and_per_fact_writes():
     if "SKIP" in out:
         pytest.skip(out.strip().splitlines()[-1])
     assert "one MERGE per fact" in out and "Neo4jStore.write_document" in out
-    assert len(verdicts(out)) == 1
+    assert len(verdicts(out)) == 2
 
 
 def test_query_latency_times_every_query():
@@ -158,4 +158,4 @@ def test_dashboard_render_times_every_page():
     out = run("dashboard_render.py", "--nodes", "1500", "--edges", "6000", "--repeat", "2")
     for page in ("overview", "topic", "project", "person", "decisions", "collaboration", "search"):
         assert re.search(rf"^{page}\s+\d", out, re.MULTILINE), page
-    assert len(verdicts(out)) == 1
+    assert len(verdicts(out)) == 2
