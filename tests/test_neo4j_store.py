@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from ptgkg.config import Settings
 from ptgkg.graph import cypher
-from ptgkg.graph.model import DocumentGraph, node_id
+from ptgkg.graph.model import DocumentGraph, Node, node_id
 from ptgkg.graph.stores.base import StoreError
 from ptgkg.graph.stores.embedded import EmbeddedStore
 from ptgkg.graph.stores.neo4j_store import Neo4jStore, redact_uri
@@ -34,9 +34,14 @@ def _settings(**update) -> Settings:
     return Settings().model_copy(update=base)
 
 
-def big_doc(key: str, people: int) -> DocumentGraph:
-    """An etherpad with many attendees: ``people`` Person nodes and as many edges."""
+def big_doc(key: str, people: int, ingest_id: bool = False) -> DocumentGraph:
+    """An etherpad with many attendees: ``people`` Person nodes and as many edges;
+    ``ingest_id``: under a Document id as ingest makes them (``doc:<hash>``, no label prefix)."""
     b = DocBuilder(key, f"{key} etherpad")
+    if ingest_id:
+        title = b.nodes.pop(b.doc_id)
+        b.doc_id = f"doc:{key}"
+        b.nodes[b.doc_id] = Node(b.doc_id, "Document", title.name, props=title.props)
     session = b.node("Session", f"{key} session", key=f"{key}-s")
     b.edge(b.doc_id, "RECORDS", session, f"{key} (Wednesday)")
     for i in range(people):
@@ -466,3 +471,71 @@ def test_busy_node_and_edge_larger_than_a_reply_record_read_back_whole(falkordb_
 
 def ref_nodes(ref: EmbeddedStore, doc_id: str):
     return next(g for g in ref.document_graphs() if g.doc_id == doc_id).nodes
+
+
+# -- reads: merged JSON per node and relationship, rows in batches -------------------------------
+def _strip_merged_fields(store) -> None:
+    """Make the graph look written before ``_node`` / ``_edge`` existed."""
+    with store._session(write=True, force=True) as session:
+        session.run("MATCH (n) WHERE n._node IS NOT NULL SET n._node = null").consume()
+        session.run("MATCH ()-[r]->() WHERE r._edge IS NOT NULL SET r._edge = null").consume()
+        left = session.run("MATCH (n) WHERE n._node IS NOT NULL RETURN count(n) AS c").single()["c"]
+        left += session.run("MATCH ()-[r]->() WHERE r._edge IS NOT NULL RETURN count(r) AS c").single()["c"]
+    assert left == 0
+
+
+def _answers(store, ids):
+    return ([store.edges_many(ids, types, direction) for types in (None, ["PARTICIPATED_IN", "RECORDS"])
+             for direction in ("both", "out", "in")],
+            [store.edges(i) for i in ids], store.get_nodes(ids),
+            store.shortest_path("person:attendee-0-of-hub", "person:attendee-1-of-other"))
+
+
+def test_hub_reads_in_batches_match_the_embedded_store_with_or_without_merged_fields(
+        falkordb_store_factory, tmp_path):
+    """A hub's relationships come back many to a reply record (more than BATCH_ROWS of them,
+    some too wide to share a record, one wider than a record); a graph written before the
+    merged ``_node`` / ``_edge`` fields reads the same through the old columns, and a
+    document written later gives its nodes and relationships the fields again."""
+    store = falkordb_store_factory()
+    long_quote = "Kolla ✓ TripleO " + "✓" * 24000 + " end of the long quote"
+    graphs = ([big_doc("hub", 3 * cypher.BATCH_ROWS + 5, ingest_id=True), big_doc("other", 3, ingest_id=True)]
+              + [busy_doc(i, long_quote if i == 2 else None) for i in range(6)])
+    # an attendee of both sessions joins the two pads, so there is a path through people
+    joint = DocBuilder("joint", "Both sessions")
+    a0 = joint.node("Person", "Attendee 0 of hub")
+    for key in ("hub", "other"):
+        joint.edge(a0, "PARTICIPATED_IN", joint.node("Session", f"{key} session", key=f"{key}-s"), f"a0 at {key}")
+    graphs.append(joint.build())
+    ref = EmbeddedStore(tmp_path / "ref")
+    for g in graphs:
+        store.write_document(g)
+        ref.write_document(g)
+    hub = graphs[0]
+    ids = [hub.doc_id, "session:hub-s", "project:kolla", "project:tripleo", "person:attendee-0-of-hub",
+           "session:other-s", "project:missing", "no-prefix-id"]
+    assert len(store.edges("session:hub-s")) == 3 * cypher.BATCH_ROWS + 5 + 1  # and RECORDS
+    # ids enough for FalkorDB's CYPHER parameter header (see cypher.Dialect.prepare)
+    people = [f"person:attendee-{i}-of-hub" for i in range(3 * cypher.BATCH_ROWS + 5)]
+    assert cypher.FALKORDB.prepare(cypher.get_nodes("Person", cypher.FALKORDB), {"ids": people})[1] == {}
+    assert store.get_nodes(people) == ref.get_nodes(people)
+    projects = ["project:kolla", "project:tripleo"] + [f"project:not-in-the-graph-{i}" for i in range(120)]
+    assert store.get_nodes(projects) == ref.get_nodes(projects)  # Kolla's row travels alone
+    assert store.edges_many(people, ["PARTICIPATED_IN"], "out") == ref.edges_many(people, ["PARTICIPATED_IN"], "out")
+    fresh = _answers(store, ids)
+    assert fresh == _answers(ref, ids)
+    assert [n.id for n in fresh[3].nodes] == ["person:attendee-0-of-hub", "session:other-s",
+                                              "person:attendee-1-of-other"]
+
+    _strip_merged_fields(store)
+    assert _answers(store, ids) == fresh
+
+    later = busy_doc(2)  # recap 2 again, without the long quote: Kolla, TripleO and their edges rewritten
+    store.write_document(later)
+    ref.write_document(later)
+    with store._session(write=True, force=True) as session:
+        rewritten = session.run("MATCH (k:Project {id: 'project:kolla'})-[r:COLLABORATES_WITH]->() "
+                                "RETURN k._node IS NOT NULL AND r._edge IS NOT NULL AS ok").single()["ok"]
+    assert rewritten
+    assert _answers(store, ids) == _answers(ref, ids)
+    ref.close()

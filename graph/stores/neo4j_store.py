@@ -313,24 +313,66 @@ def _edge_from(key: _EdgeKey, doc_props: str, evidence: list | None) -> Edge:
     return Edge(key[0], key[2], key[1], [Evidence(*item) for item in items], props)
 
 
-def _node_properties(node_id: str, entries: dict[str, dict]) -> dict[str, Any]:
+def _ordered_json(value: Any) -> str:
+    """JSON keeping the order of maps (a merged node's props as merged), like ``_doc_props``
+    otherwise (unicode as is)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _merged_node_json(node_id: str, label: str, name: str, aliases: list[str], props: dict[str, Any]) -> str:
+    """The ``_node`` property: the merged node, ``[id, label, name, aliases, props]``, what
+    reads return instead of every document's entry (see :func:`_node_from_json`)."""
+    return _ordered_json([node_id, label, name, aliases, props])
+
+
+def _node_from_json(text: str) -> Node:
+    """A node from its ``_node`` property: one json decode, no merging.
+
+    >>> _node_from_json(_merged_node_json("project:kolla", "Project", "Kolla", ["kolla"], {"kind": "team"}))
+    Node(id='project:kolla', label='Project', name='Kolla', aliases=['kolla'], props={'kind': 'team'})
+    """
+    return Node(*json.loads(text))
+
+
+def _merged_edge_json(key: _EdgeKey, props: dict[str, Any], items: list) -> str:
+    """The ``_edge`` property: the merged relationship, ``[source, type, target, props,
+    evidence items]``, what reads return instead of its entries and four evidence lists."""
+    return _ordered_json([key[0], key[1], key[2], props, items])
+
+
+def _edge_from_json(text: str) -> Edge:
+    """A relationship from its ``_edge`` property: one json decode, no merging.
+
+    >>> _edge_from_json(_merged_edge_json(("project:kolla", "DISCUSSED", "topic:ci"), {}, [["doc:1", "CI", 0, 2]]))
+    Edge(source='project:kolla', target='topic:ci', type='DISCUSSED', evidence=[Evidence(doc='doc:1', quote='CI', start=0, end=2)], props={})
+    """
+    s, t, o, props, items = json.loads(text)
+    return Edge(s, o, t, [Evidence(*item) for item in items], props)
+
+
+def _node_properties(node_id: str, label: str, entries: dict[str, dict]) -> dict[str, Any]:
     """The node's whole stored property map, from its per-document entries."""
-    name, aliases, props = _merged_node(entries.values())
+    stored = _dumps(entries)
+    # merged from the entries as a later read decodes them (JSON types), so ``_node`` is
+    # what merging them on every read gave
+    name, aliases, props = _merged_node(json.loads(stored).values())
     name_key = normalize(name)
     alias_keys = sorted({normalize(a) for a in aliases} - {""})
     p = _visible_props(props)
     text = props.get("text")
     p.update({"id": node_id, "name": name, "aliases": aliases,
               "_keys": sorted({name_key, *alias_keys} - {""}), "_name_key": name_key,
-              "_alias_keys": alias_keys, "_doc_props": _dumps(entries)})
+              "_alias_keys": alias_keys, "_doc_props": stored,
+              "_node": _merged_node_json(node_id, label, name, aliases, props)})
     if isinstance(text, str) and text:
         p["_text_key"] = normalize(text)
     return p
 
 
-def _edge_properties(entries: dict[str, dict]) -> dict[str, Any]:
+def _edge_properties(key: _EdgeKey, entries: dict[str, dict]) -> dict[str, Any]:
     """The relationship's whole stored property map: merged props, the evidence lists,
-    normalized quotes for search, and the entries with evidence by position."""
+    normalized quotes for search, the entries with evidence by position, and the merged
+    relationship as one JSON string (``_edge``) for reads."""
     props: dict[str, Any] = {}
     position: dict[tuple, int] = {}
     stored: dict[str, dict] = {}
@@ -349,6 +391,8 @@ def _edge_properties(entries: dict[str, dict]) -> dict[str, Any]:
     p.update({"weight": len(items), "ev_doc": [e[0] for e in items], "ev_quote": [e[1] for e in items],
               "ev_start": [e[2] for e in items], "ev_end": [e[3] for e in items],
               "_ev_key": [normalize(e[1]) for e in items], "_doc_props": _dumps(stored)})
+    merged_props, merged_items = _merged_edge(json.loads(_dumps(entries)))
+    p["_edge"] = _merged_edge_json(key, merged_props, merged_items)
     return p
 
 
@@ -467,7 +511,63 @@ class Neo4jStore(GraphStore):
         too large for one reply record) fetched in pieces: node rows (``labels`` or
         ``label``, ``id``) get ``doc_props``/``name``/``aliases``/``text``, relationship
         rows (``s``, ``t``, ``o``, ``big`` = the ends' labels) ``doc_props`` and ``ev``."""
-        rows = [dict(r.items()) for r in self._run(tx, self.dialect, query, params)]
+        return self._complete(tx, [dict(r.items()) for r in self._run(tx, self.dialect, query, params)])
+
+    def _by_label(self, tx, ids: Iterable[str]) -> dict[str, list[str]]:
+        """``ids`` grouped by label: the label their id names (:func:`_label_of`), else the
+        label they are found under, tried one statement (an index lookup) per label,
+        Documents first; ids found under none are left out."""
+        groups: dict[str, list[str]] = {}
+        unknown: list[str] = []
+        for nid in ids:
+            label = _label_of(nid)
+            if label is None:
+                unknown.append(nid)
+            else:
+                groups.setdefault(label, []).append(nid)
+        for label in cypher.UNPREFIXED_LABELS:
+            if not unknown:
+                break
+            found = set(self._run(tx, self.dialect, cypher.existing_ids(label), {"ids": unknown})[0]["found"])
+            if found:
+                groups.setdefault(label, []).extend(nid for nid in unknown if nid in found)
+                unknown = [nid for nid in unknown if nid not in found]
+        return groups
+
+    def _batch_values(self, tx, query: str, params: dict | None = None) -> list[Any]:
+        """The rows of a :func:`~ptgkg.graph.cypher.batched` read, one value each."""
+        return [value for record in self._run(tx, self.dialect, query, params) for value in record[0]]
+
+    def _merged_read(self, tx, statement, params: dict) -> tuple[list[str], list[list]]:
+        """(merged JSON strings, old-format rows) of a read shaped by ``cypher._merged``:
+        ``statement(legacy)`` gives its text. Rows that came back as ``0`` (FalkorDB:
+        written before the merged field existed, or too large for a record) are read again
+        by the legacy statement, in the old columns."""
+        values = self._batch_values(tx, statement(False), params)
+        merged = [v for v in values if type(v) is str]
+        old = [v for v in values if type(v) is list]
+        if len(merged) + len(old) < len(values):
+            old += self._batch_values(tx, statement(True), params)
+        return merged, old
+
+    def _merged_nodes(self, tx, merged: list[str], old: list[list]) -> list[Node]:
+        """Nodes from :meth:`_merged_read` of :func:`~ptgkg.graph.cypher.get_nodes`."""
+        nodes = [_node_from_json(v) for v in merged]
+        if old:
+            rows = self._complete(tx, [dict(zip(cypher.NODE_ROW, v)) for v in old])
+            nodes += [_node_from(r["label"], r["id"], r["doc_props"]) for r in rows]
+        return nodes
+
+    def _merged_edges(self, tx, merged: list[str], old: list[list]) -> list[Edge]:
+        """Relationships from :meth:`_merged_read` of :func:`~ptgkg.graph.cypher.edges_many`."""
+        edges = [_edge_from_json(v) for v in merged]
+        if old:
+            rows = self._complete(tx, [dict(zip(cypher.EDGE_ROW, v)) for v in old])
+            edges += [_edge_from((r["s"], r["t"], r["o"]), r["doc_props"], r["ev"]) for r in rows if r["doc_props"]]
+        return edges
+
+    def _complete(self, tx, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``rows`` with the large fields of their ``big`` ones fetched (see :meth:`_rows`)."""
         big_nodes: dict[tuple[str, str], tuple[str, ...]] = {}
         big_edges: list[tuple[_EdgeKey, str, str]] = []
         for row in rows:
@@ -774,15 +874,16 @@ class Neo4jStore(GraphStore):
                 entries[doc_id] = {"seq": seq, "order": order, "name": e["name"], "aliases": e["aliases"],
                                    "props": e["props"]}
             if entries:
-                props = _node_properties(nid, entries)
+                props = _node_properties(nid, label, entries)
                 if nid == doc_id and content_hash is not None:
                     props.update({"content_hash": content_hash, "_rows_hash": fingerprint, "_seq": seq,
                                   "_ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                                   "_node_ids": list(nodes), "_node_labels": [new_labels[n] for n in nodes],
                                   "_edge_src": [k[0] for k in edges], "_edge_type": [k[1] for k in edges],
                                   "_edge_tgt": [k[2] for k in edges]})
-                if d.record_bytes:  # FalkorDB: reads return these fields whole only if they fit
-                    props["_bytes"] = cypher.stored_bytes(props, _BYTES_NODE_FIELDS)
+                if d.record_bytes:  # FalkorDB: reads return these fields (or _node) whole only if they fit
+                    props["_bytes"] = max(cypher.stored_bytes(props, _BYTES_NODE_FIELDS),
+                                          cypher.stored_bytes(props, ("_node",)))
                 upserts.setdefault(label, []).append({"id": nid, "p": props})
                 result.nodes_added += nid not in node_state
             elif nid in node_state:
@@ -798,9 +899,10 @@ class Neo4jStore(GraphStore):
             if key in edges:
                 entries[doc_id] = {"seq": seq, "order": order, **edges[key]}
             if entries:
-                props = _edge_properties(entries)
-                if d.record_bytes:
-                    props["_bytes"] = cypher.stored_bytes(props, cypher.EDGE_READ_FIELDS)
+                props = _edge_properties(key, entries)
+                if d.record_bytes:  # a bound of the entries and lists, and of _edge
+                    props["_bytes"] = max(cypher.stored_bytes(props, cypher.EDGE_READ_FIELDS),
+                                          cypher.stored_bytes(props, ("_edge",)))
                 edge_upserts.setdefault(group, []).append({"s": s, "t": o, "p": props})
                 result.edges_added += key not in edge_state
             elif key in edge_state:
@@ -819,9 +921,6 @@ class Neo4jStore(GraphStore):
         return result
 
     # -- reading primitives ----------------------------------------------------
-    def _nodes_from(self, records) -> list[Node]:
-        return [_node_from(r["labels"][0], r["id"], r["doc_props"]) for r in records]
-
     def find_nodes(self, name: str, label: str | None = None, limit: int = 10) -> list[Node]:
         key = normalize(name)
         if not key:
@@ -839,29 +938,36 @@ class Neo4jStore(GraphStore):
         ids = list(dict.fromkeys(ids))
         if not ids:
             return []
-        groups: dict[str | None, list[str]] = {}
-        for nid in ids:
-            groups.setdefault(_label_of(nid), []).append(nid)
 
         def work(tx):
-            out = []
-            for label, group in groups.items():
-                query = cypher.get_nodes(label, self.dialect) if label else cypher.get_nodes_any(self.dialect)
-                out.extend(self._rows(tx, query, {"ids": group}))
-            return out
+            merged, old = [], []
+            for label, group in self._by_label(tx, ids).items():
+                got = self._merged_read(tx, lambda legacy: cypher.get_nodes(label, self.dialect, legacy),
+                                        {"ids": group})
+                merged += got[0]
+                old += got[1]
+            return self._merged_nodes(tx, merged, old)
 
-        by_id = {n.id: n for n in self._nodes_from(self._read_with(work))}
+        by_id = {n.id: n for n in self._read_with(work)}
         return [by_id[i] for i in ids if i in by_id]
 
     def edges(self, node_id: str, types: Iterable[str] | None = None,
               direction: Direction = "both") -> list[Edge]:
         if direction not in ("out", "in", "both"):
             raise ValueError(f"direction must be out, in or both, not {direction!r}")
-        wanted = None if types is None else [cypher.check_type(t) for t in types]
-        rows = self._read_with(self._rows, cypher.node_edges(_label_of(node_id), direction, self.dialect),
-                               {"id": node_id, "types": wanted})
-        found = [_edge_from((r["s"], r["t"], r["o"]), r["doc_props"], r["ev"]) for r in rows if r["doc_props"]]
-        return sorted(found, key=lambda e: e.key)
+        wanted = None if types is None else sorted({cypher.check_type(t) for t in types})
+        if wanted == []:
+            return []
+        def work(tx):
+            label = next(iter(self._by_label(tx, [node_id])), None)
+            if label is None:
+                return []
+            return self._merged_edges(tx, *self._merged_read(
+                tx, lambda legacy: cypher.node_edges(label, direction, self.dialect, wanted, legacy),
+                {"id": node_id}))
+
+        # a self-loop comes twice from an undirected pattern
+        return sorted({e.key: e for e in self._read_with(work)}.values(), key=lambda e: e.key)
 
     #: ids per ``edges_many`` statement (FalkorDB splices long parameter lists into text)
     EDGES_MANY_CHUNK = 500
@@ -870,34 +976,36 @@ class Neo4jStore(GraphStore):
                    direction: Direction = "both") -> dict[str, list[Edge]]:
         """:meth:`edges` of many nodes in one read: one statement per label among the
         ids (index lookups) and per :attr:`EDGES_MANY_CHUNK` ids, one round trip on
-        FalkorDB. A relationship between two of the nodes is decoded once."""
+        FalkorDB. A relationship between two of the nodes is read and decoded once."""
         if direction not in ("out", "in", "both"):
             raise ValueError(f"direction must be out, in or both, not {direction!r}")
         wanted = None if types is None else [cypher.check_type(t) for t in sorted(set(types))]
         ids = list(dict.fromkeys(node_ids))
         out: dict[str, list[Edge]] = {nid: [] for nid in ids}
-        if not ids:
+        if not ids or wanted == []:
             return out
-        groups: dict[str | None, list[str]] = {}
-        for nid in ids:
-            groups.setdefault(_label_of(nid), []).append(nid)
         size = self.EDGES_MANY_CHUNK
-        statements = [(cypher.edges_many(label, direction, self.dialect),
-                       {"ids": group[i:i + size], "types": wanted})
-                      for label, group in groups.items() for i in range(0, len(group), size)]
 
         def work(tx):
-            return [r for query, params in statements for r in self._rows(tx, query, params)]
+            merged, old = [], []
+            for label, chunk in [(label, group[i:i + size]) for label, group in self._by_label(tx, ids).items()
+                                 for i in range(0, len(group), size)]:
+                got = self._merged_read(tx, lambda legacy: cypher.edges_many(label, direction, self.dialect, wanted,
+                                                                              legacy), {"ids": chunk})
+                merged += got[0]
+                old += got[1]
+            return self._merged_edges(tx, merged, old)
 
-        decoded: dict[_EdgeKey, Edge] = {}
-        for r in self._read_with(work):
-            if not r["doc_props"] or r["at"] not in out:
+        seen: set[_EdgeKey] = set()  # a relationship between ids of two statements comes twice
+        for edge in self._read_with(work):
+            if edge.key in seen:
                 continue
-            key = (r["s"], r["t"], r["o"])
-            edge = decoded.get(key)
-            if edge is None:
-                edge = decoded[key] = _edge_from(key, r["doc_props"], r["ev"])
-            out[r["at"]].append(edge)
+            seen.add(edge.key)
+            # at which of the ids it was found: the end the direction starts from (both, once for a loop)
+            if direction != "in" and edge.source in out:
+                out[edge.source].append(edge)
+            if direction != "out" and edge.target in out and (direction == "in" or edge.target != edge.source):
+                out[edge.target].append(edge)
         for edges in out.values():
             edges.sort(key=lambda e: e.key)
         return out
@@ -997,16 +1105,14 @@ class Neo4jStore(GraphStore):
         return None
 
     def _neighbour_rows(self, ids: list[str], types: list[str]) -> list[tuple[str, str, str, str]]:
-        groups: dict[str | None, list[str]] = {}
-        for nid in ids:
-            groups.setdefault(_label_of(nid), []).append(nid)
         size = self.EDGES_MANY_CHUNK
-        statements = [(cypher.neighbours(label), {"ids": group[i:i + size], "types": types})
-                      for label, group in groups.items() for i in range(0, len(group), size)]
+        if not types:
+            return []
 
         def work(tx):
-            return [(r["a"], r["t"], r["b"], r["label"]) for query, params in statements
-                    for r in self._run(tx, self.dialect, query, params)]
+            return [tuple(row) for label, group in self._by_label(tx, ids).items() for i in range(0, len(group), size)
+                    for row in self._batch_values(tx, cypher.neighbours(label, self.dialect, types),
+                                                  {"ids": group[i:i + size]})]
 
         return self._read_with(work)
 
