@@ -57,7 +57,8 @@ __all__ = [
     "META_LABEL", "Dialect", "NEO4J", "FALKORDB", "check_label", "check_type",
     "falkordb_literal", "label_pattern",
     "PROBE_NEO4J", "PROBE_FALKORDB", "FALKORDB_INDEXES", "ENSURE_META", "LOCK_META", "READ_META",
-    "read_document", "LIST_DOCUMENTS", "read_state", "edges_many", "neighbours", "BOLT_PARAMETER_BUDGET",
+    "read_document", "LIST_DOCUMENTS", "read_state", "edges_many", "edges_between", "neighbours",
+    "BOLT_PARAMETER_BUDGET",
     "batched", "BATCH_ROWS", "BATCH_ROW_BYTES", "NODE_ROW", "EDGE_ROW", "NEIGHBOUR_ROW",
     "delete_edges", "delete_nodes", "upsert_nodes", "upsert_edges",
     "find_nodes", "existing_ids", "UNPREFIXED_LABELS", "get_nodes", "node_edges", "search", "search_quotes", "top_nodes",
@@ -658,6 +659,16 @@ def edges_many(label: str, direction: str, dialect: Dialect | None = None,
     arrow = _relationships(direction, types)
     return _edge_rows(dialect or NEO4J, f"UNWIND $ids AS id MATCH (n:`{check_label(label)}` {{id: id}}){arrow}()",
                       legacy)
+
+
+def edges_between(source_label: str, target_label: str, dialect: Dialect | None = None,
+                  types: Sequence[str] | None = None, legacy: bool = False) -> str:
+    """Parameters: ``$a`` (a node of ``source_label``), ``$b`` (of ``target_label``). The
+    relationships of ``types`` (None: all; not empty) joining them, either direction, in
+    batches of rows as :func:`edges_many`'s: both ends by index, not a walk of a busy one."""
+    arrow = _relationships("both", types)
+    return _edge_rows(dialect or NEO4J, f"MATCH (a:`{check_label(source_label)}` {{id: $a}}){arrow}"
+                      f"(b:`{check_label(target_label)}` {{id: $b}})", legacy)
 
 
 def neighbours(label: str, dialect: Dialect | None = None, types: Sequence[str] | None = None) -> str:

@@ -1596,10 +1596,16 @@ def path(store: GraphStore, a: str, b: str, max_hops: int = 6) -> PathView | Non
         if found is None:
             return None
         r = _Reader(store)
+        steps = list(zip(zip(found.nodes, found.nodes[1:]), found.types))
+        # the relationships of each hop alone: a hop through a hub would otherwise read
+        # thousands of its relationships to find one
+        joined = {}
+        for rel in dict.fromkeys(found.types):
+            joined.update({(a, b, rel): edges for (a, b), edges in store.edges_between(
+                [(x.id, y.id) for (x, y), t in steps if t == rel], [rel]).items()})
         hops = []
-        for (x, y), rel in zip(zip(found.nodes, found.nodes[1:]), found.types):
-            evidence = [ev for e in r.edges(x.id, [rel], "both")
-                        if {e.source, e.target} == {x.id, y.id} for ev in e.evidence]
+        for (x, y), rel in steps:
+            evidence = [ev for e in joined[(x.id, y.id, rel)] for ev in e.evidence]
             hops.append(_newest_first(r.views(evidence))[:EVIDENCE_PER_ITEM])
         return PathView(nodes=found.nodes, types=found.types, evidence=hops)
 

@@ -268,6 +268,33 @@ def test_shortest_path_skips_documents(store):
     assert store.shortest_path("person:cedric-jeanneret", "project:missing") is None
 
 
+def test_edges_between_gives_the_relationships_joining_each_pair_either_way(store):
+    """What a path's hop shows: every relationship between the two nodes, whichever way
+    it points, of the types asked for, as the busy end's own edges list them."""
+    store.write_document(doc_a())
+    store.write_document(doc_b())
+    b = DocBuilder("tripleo-kolla", "TripleO asks Kolla", date="2024-04-10")
+    b.node("Project", "Kolla", kind="team")
+    b.node("Project", "TripleO", kind="team")
+    b.edge("project:tripleo", "COLLABORATES_WITH", "project:kolla", "TripleO will reuse Kolla's health checks")
+    store.write_document(b.build())
+    pairs = [("project:kolla", "project:tripleo"), ("person:cedric-jeanneret", "project:tripleo"),
+             ("project:tripleo", "topic:container-health-checks"), ("project:kolla", "project:missing"),
+             ("document:kolla-caracal", "session:kolla-caracal-health-checks")]
+    for types in (None, ["COLLABORATES_WITH"], ["MEMBER_OF", "RECORDS"], []):
+        found = store.edges_between(pairs, types)
+        assert list(found) == pairs
+        for a, c in pairs:
+            expected = [e for e in store.edges(a, types) if {e.source, e.target} == {a, c}] if types != [] else []
+            assert found[(a, c)] == expected, (a, c, types)
+    both_ways = store.edges_between([("project:tripleo", "project:kolla")], ["COLLABORATES_WITH"])
+    assert [(e.source, e.target) for e in both_ways[("project:tripleo", "project:kolla")]] == \
+        [("project:kolla", "project:tripleo"), ("project:tripleo", "project:kolla")]
+    assert store.edges_between([("person:cedric-jeanneret", "project:tripleo")])[
+        ("person:cedric-jeanneret", "project:tripleo")][0].props["role"] == "core"
+    assert store.edges_between([("project:kolla", "project:missing")]) == {("project:kolla", "project:missing"): []}
+
+
 def test_counts_and_top_nodes(store):
     store.write_document(doc_a())
     store.write_document(doc_b())

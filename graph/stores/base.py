@@ -181,6 +181,16 @@ class GraphStore(ABC):
         wanted = None if types is None else sorted(set(types))
         return {nid: self.edges(nid, wanted, direction) for nid in dict.fromkeys(node_ids)}
 
+    def edges_between(self, pairs: Iterable[tuple[str, str]], types: Iterable[str] | None = None
+                      ) -> dict[tuple[str, str], list[Edge]]:
+        """The relationships (of ``types``; None: all) joining each pair of nodes, in either
+        direction: ``{(a, b): edges}``, each list in :meth:`edges`' order. What the hops of
+        a path show, without reading every relationship at a busy end (stores override it
+        to read the pairs alone)."""
+        pairs = list(dict.fromkeys(pairs))
+        at = self.edges_many({a for a, _ in pairs}, types, "both")
+        return {(a, b): [e for e in at[a] if {e.source, e.target} == {a, b}] for a, b in pairs}
+
     @abstractmethod
     def search(self, text: str, limit: int = 20) -> list[tuple[Node, str]]:
         """Nodes whose name, aliases, decision text or evidence quotes contain

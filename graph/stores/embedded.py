@@ -909,6 +909,22 @@ class EmbeddedStore(GraphStore):
         with self._reading() as g:
             return {nid: self._edges_at(g, nid, wanted, direction) for nid in dict.fromkeys(node_ids)}
 
+    def edges_between(self, pairs: Iterable[tuple[str, str]], types: Iterable[str] | None = None
+                      ) -> dict[tuple[str, str], list[Edge]]:
+        wanted = None if types is None else set(types)
+        out: dict[tuple[str, str], list[Edge]] = {}
+        with self._reading() as g:
+            succ = g._succ
+            for a, b in dict.fromkeys(pairs):
+                found = []
+                for s, t in ((a, b), (b, a)) if a != b else ((a, b),):
+                    for k, d in (succ.get(s, {}).get(t) or {}).items():
+                        if wanted is None or k in wanted:
+                            found.append(d.get("edge") or _edge_in(s, t, k, d))
+                found.sort(key=_EDGE_ORDER)
+                out[(a, b)] = found
+        return out
+
     @staticmethod
     def _edges_at(g: nx.MultiDiGraph, node_id: str, wanted: set[str] | None, direction: Direction) -> list[Edge]:
         if node_id not in g:
