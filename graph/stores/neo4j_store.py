@@ -353,9 +353,9 @@ def _edge_from_json(text: str) -> Edge:
 def _node_properties(node_id: str, label: str, entries: dict[str, dict]) -> dict[str, Any]:
     """The node's whole stored property map, from its per-document entries."""
     stored = _dumps(entries)
-    # merged from the entries as a later read decodes them (JSON types), so ``_node`` is
-    # what merging them on every read gave
-    name, aliases, props = _merged_node(json.loads(stored).values())
+    # every entry holds JSON types (see write_document), so ``_node`` is what merging the
+    # stored entries on a read gives
+    name, aliases, props = _merged_node(entries.values())
     name_key = normalize(name)
     alias_keys = sorted({normalize(a) for a in aliases} - {""})
     p = _visible_props(props)
@@ -391,8 +391,9 @@ def _edge_properties(key: _EdgeKey, entries: dict[str, dict]) -> dict[str, Any]:
     p.update({"weight": len(items), "ev_doc": [e[0] for e in items], "ev_quote": [e[1] for e in items],
               "ev_start": [e[2] for e in items], "ev_end": [e[3] for e in items],
               "_ev_key": [normalize(e[1]) for e in items], "_doc_props": _dumps(stored)})
-    merged_props, merged_items = _merged_edge(json.loads(_dumps(entries)))
-    p["_edge"] = _merged_edge_json(key, merged_props, merged_items)
+    # merged as _merged_edge merges the stored entries (every entry holds JSON types, see
+    # write_document): the same props and items, without merging them twice
+    p["_edge"] = _merged_edge_json(key, props, items)
     return p
 
 
@@ -754,8 +755,13 @@ class Neo4jStore(GraphStore):
         if not any(n.id == graph.doc_id and n.label == "Document" for n in graph.nodes):
             raise ValueError(f"document graph {graph.doc_id} lacks its Document node")
         nodes, edges = _document_rows(graph)
-        fingerprint = hashlib.sha256(_dumps([list(nodes.items()), [[list(k), v] for k, v in edges.items()]])
-                                     .encode()).hexdigest()
+        rows = _dumps([list(nodes.items()), [[list(k), v] for k, v in edges.items()]])
+        fingerprint = hashlib.sha256(rows.encode()).hexdigest()
+        # the document's entries as JSON gives them back, like every other document's
+        # entries read from the server: merging them here then gives what a read of the
+        # stored entries would (``_node``, ``_edge``) without a JSON round trip of them all
+        node_rows, edge_rows = json.loads(rows)
+        nodes, edges = dict(node_rows), {tuple(k): v for k, v in edge_rows}
         return self._replace(graph.doc_id, graph.content_hash, fingerprint, nodes, edges, merge_order(graph))
 
     def remove_document(self, doc_id: str) -> WriteResult:
