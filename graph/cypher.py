@@ -110,9 +110,19 @@ def _literal_parts(value: Any, out: list[str]) -> None:
                 raise ValueError(f"map key {key!r} cannot be sent to FalkorDB")
             out.append(f"`{key}`: " if first else f", `{key}`: ")
             first = False
-            _literal_parts(v, out)
+            if type(v) is str:  # most values: no call for them
+                out.append(_escape(v))
+            else:
+                _literal_parts(v, out)
         out.append("}")
     elif kind is list or kind is tuple:
+        # the common lists (quotes, keys, positions) in one join, not a call per item
+        if all(type(v) is str for v in value):
+            out.append(f"[{', '.join(map(_escape, value))}]")
+            return
+        if all(type(v) is int for v in value):
+            out.append(f"[{', '.join(map(str, value))}]")
+            return
         out.append("[")
         for i, v in enumerate(value):
             if i:
