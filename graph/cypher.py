@@ -601,7 +601,7 @@ def existing_ids(label: str) -> str:
 
 
 def _merged(d: Dialect, var: str, field: str, head: str, old: str, old_width: str, key: str,
-            legacy: bool) -> str:
+            legacy: bool, sized: bool = False) -> str:
     """A batched read of the entities ``head`` binds to ``var``, each as its merged JSON
     ``field`` (``_node``, ``_edge``: one string, decoded by json in C, instead of every
     document's entry and four evidence lists).
@@ -610,22 +610,32 @@ def _merged(d: Dialect, var: str, field: str, head: str, old: str, old_width: st
     columns ``old``. FalkorDB evaluates every branch of a CASE (the columns cost ~20 ms per
     11k relationships even when not taken), so there an entity without the string, or
     too large for a record, comes back as ``0``; the same read with ``legacy`` then
-    returns just those, as ``old`` (large fields left to :func:`pieces`)."""
+    returns just those, as ``old`` (large fields left to :func:`pieces`).
+
+    ``sized``: on FalkorDB, measure the string itself (``size``, in characters: at most
+    4 bytes each) instead of ``_bytes``, which also bounds the per-document entries: a
+    hub node's ``_node`` is a few dozen characters while its entries take tens of
+    kilobytes, and by ``_bytes`` it went alone in a record, or through the legacy read
+    and :func:`pieces` (a hub profile read 1,500 nodes one per record: ~30 ms)."""
     if d.record_bytes is None:
         return batched(head, var, f"CASE WHEN {var}.{field} IS NULL THEN {old} ELSE {var}.{field} END", None, key, d)
-    whole = f"{var}.{field} IS NOT NULL AND coalesce({var}._bytes, {ROW_BYTES + 1}) <= {ROW_BYTES}"
+    if sized:
+        whole = f"{var}.{field} IS NOT NULL AND size({var}.{field}) <= {PIECE_CHARS}"
+        width = f"CASE WHEN whole THEN 4 * size({var}.{field}) + 8 ELSE 0 END"
+    else:
+        whole = f"{var}.{field} IS NOT NULL AND coalesce({var}._bytes, {ROW_BYTES + 1}) <= {ROW_BYTES}"
+        width = f"CASE WHEN whole THEN {var}._bytes ELSE 0 END"
     if legacy:
         return batched(f"{head} WITH {var} WHERE NOT ({whole})", var, old, old_width, key, d)
     return batched(f"{head} WITH {var}, {whole} AS whole", f"{var}, whole",
-                   f"CASE WHEN whole THEN {var}.{field} ELSE 0 END",
-                   f"CASE WHEN whole THEN {var}._bytes ELSE 0 END", key, d)
+                   f"CASE WHEN whole THEN {var}.{field} ELSE 0 END", width, key, d)
 
 
 def _node_rows(label: str, d: Dialect, legacy: bool) -> str:
     return _merged(d, "n", "_node",
                    f"UNWIND $ids AS id MATCH (n:`{check_label(label)}` {{id: id}}) WHERE n._doc_props IS NOT NULL",
                    f"['{label}', n.id, {d.large('n', 'n._doc_props')}, {d.big('n')}]",
-                   f"coalesce(n._bytes, {ROW_BYTES + 1}) + 4 * size(n.id) + 64", "n.id", legacy)
+                   f"coalesce(n._bytes, {ROW_BYTES + 1}) + 4 * size(n.id) + 64", "n.id", legacy, sized=True)
 
 
 def get_nodes(label: str, dialect: Dialect | None = None, legacy: bool = False) -> str:

@@ -422,7 +422,8 @@ def busy_doc(i: int, long_quote: str | None = None) -> DocumentGraph:
     return b.build()
 
 
-def test_busy_node_and_edge_larger_than_a_reply_record_read_back_whole(falkordb_store_factory, tmp_path):
+def test_busy_node_and_edge_larger_than_a_reply_record_read_back_whole(falkordb_store_factory, tmp_path,
+                                                                      monkeypatch):
     store = falkordb_store_factory()
     # one quote alone over 64 KiB in UTF-8 (3 bytes a check mark): read back in substrings
     long_quote = "Kolla ✓ TripleO " + "✓" * 24000 + " end of the long quote"
@@ -453,6 +454,14 @@ def test_busy_node_and_edge_larger_than_a_reply_record_read_back_whole(falkordb_
     assert store.edges_many([kolla, tripleo, "person:attendee-9"]) == \
         ref.edges_many([kolla, tripleo, "person:attendee-9"])
     assert store.get_nodes([kolla, tripleo]) == ref.get_nodes([kolla, tripleo])
+    # Kolla's entries exceed a record but its merged node does not: one statement, not
+    # one more through the old columns and another for the pieces
+    statements: list[str] = []
+    run = store._run
+    monkeypatch.setattr(store, "_run", lambda tx, d, query, *args: statements.append(query) or run(tx, d, query, *args))
+    assert store.get_nodes([kolla, tripleo]) == ref.get_nodes([kolla, tripleo])
+    assert len(statements) == 1
+    monkeypatch.undo()
     assert store.find_nodes("Kolla") == ref.find_nodes("Kolla")
     assert store.find_nodes("kolla-r119") == ref.find_nodes("kolla-r119")
     assert store.top_nodes("Project", 2) == ref.top_nodes("Project", 2)
