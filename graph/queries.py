@@ -970,28 +970,41 @@ def _one_decision(r: _Reader, node: Node, edges: list[Edge], ends: dict[str, Nod
                           _unique(topics), _unique(projects), _unique(owners), first, edges, ends, located)
 
 
-def _read_decisions(r: _Reader, by_id: dict[str, Node]) -> tuple[dict[str, list[Edge]], dict[str, Node]]:
+def _decision_edges(r: _Reader, by_id: dict[str, Node]) -> dict[str, list[Edge]]:
     """The outgoing relationships of those decisions whose facts are not known yet, as the
-    store gives them, and the nodes at their other ends, with the events of their sessions
-    and the contexts of their documents read in one batch each (for :func:`_one_decision`).
-
-    One ``edges_many`` for them all and one look-up of every other end, with no list or
-    pair made per relationship here: a large graph's log reads a hundred thousand."""
+    store gives them: what an earlier step of this answer read already (a profile reads
+    its decisions' relationships first), the rest in one ``edges_many``, not kept twice."""
     todo = [did for did in by_id if did not in r.decision_facts]
-    if not todo:
-        return {}, {}
-    # what an earlier step of this answer read already (a profile reads its decisions'
-    # relationships first); the rest straight from the store, not kept a second time
     cached = r._edges
     found = {did: cached[(did, None, "out")] for did in todo if (did, None, "out") in cached}
     missing = [did for did in todo if did not in found]
     if missing:
         found.update(r.store.edges_many(missing, None, "out"))
-    every = found.values()
+    return {did: found.get(did, []) for did in todo}
+
+
+def _decision_ends(r: _Reader, out_edges: Iterable[list[Edge]]) -> dict[str, Node]:
+    """The nodes at the other ends of these relationships (those with evidence), in one
+    look-up, with the events of the sessions among them read in one batch too."""
+    every = out_edges if isinstance(out_edges, list) else list(out_edges)
     ends = {n.id: n for n in r.store.get_nodes({e.target for edges in every for e in edges if e.evidence})}
     r.events_of({e.target for edges in every for e in edges if e.type == "MADE_IN" and e.evidence and e.target in ends})
-    r.prepare_docs({ev.doc for edges in every for e in edges for ev in e.evidence})
-    return {did: found.get(did, []) for did in todo}, ends
+    return ends
+
+
+def _read_decisions(r: _Reader, by_id: dict[str, Node]) -> tuple[dict[str, list[Edge]], dict[str, Node]]:
+    """The outgoing relationships of those decisions whose facts are not known yet, and
+    the nodes at their other ends, with the events of their sessions and the contexts of
+    their documents read in one batch each (for :func:`_one_decision`).
+
+    One ``edges_many`` for them all and one look-up of every other end, with no list or
+    pair made per relationship here: a large graph's log reads a hundred thousand."""
+    out_edges = _decision_edges(r, by_id)
+    if not out_edges:
+        return {}, {}
+    ends = _decision_ends(r, out_edges.values())
+    r.prepare_docs({ev.doc for edges in out_edges.values() for e in edges for ev in e.evidence})
+    return out_edges, ends
 
 
 def _decision_facts(r: _Reader, decisions: Iterable[Node]) -> list[_DecisionFacts]:
@@ -1015,10 +1028,17 @@ def _newest_decision_facts(r: _Reader, decisions: Iterable[Node], limit: int) ->
     the newest of those bounds it (its *ceiling*). Decisions are read newest ceiling
     first, until ``limit`` of them are newer than the next ceiling."""
     by_id = {d.id: d for d in decisions}
-    out_edges, ends = _read_decisions(r, by_id)
+    out_edges = _decision_edges(r, by_id)
     known = [f for f in (r.decision_facts.get(did) for did in by_id if did not in out_edges) if f is not None]
-    # what _one_decision keeps: relationships with evidence, to a node in the graph
-    supported = {did: [e for e in edges if e.evidence and e.target in ends] for did, edges in out_edges.items()}
+    # the other ends of the sessions' relationships now (their dates bound the decisions'),
+    # the rest only for the decisions built: a hub's thousands of topics, people and
+    # partners are most of the nodes, and of a profile's reads over Bolt
+    ends = _decision_ends(r, [[e for e in edges if e.type == "MADE_IN"] for edges in out_edges.values()])
+    r.prepare_docs({ev.doc for edges in out_edges.values() for e in edges for ev in e.evidence})
+    # what _one_decision keeps: relationships with evidence (every relationship's ends are
+    # in the graph: stores delete a node with its relationships)
+    supported = {did: [e for e in edges if e.evidence and (e.type != "MADE_IN" or e.target in ends)]
+                 for did, edges in out_edges.items()}
     pending = [did for did, edges in supported.items() if edges]
     total = len(known) + len(pending)
     for did, edges in supported.items():
@@ -1044,9 +1064,12 @@ def _newest_decision_facts(r: _Reader, decisions: Iterable[Node], limit: int) ->
             last = heapq.nsmallest(limit, found, key=_DecisionFacts.key.fget)[-1]
             if ceilings[pending[at]] < _ordinal(last.date):
                 break  # nothing unread can be newer than the newest ``limit``, nor tie with them
-        for did in pending[at:at + batch]:
+        chunk = pending[at:at + batch]
+        ends.update(_decision_ends(r, [[e for e in supported[did] if e.target not in ends] for did in chunk]))
+        for did in chunk:
             facts = r.decision_facts[did] = _one_decision(r, by_id[did], supported[did], ends)
-            found.append(facts)
+            if facts is not None:
+                found.append(facts)
     found.sort(key=_DecisionFacts.key.fget)
     return found[:limit], total
 
