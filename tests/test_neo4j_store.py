@@ -548,3 +548,46 @@ def test_hub_reads_in_batches_match_the_embedded_store_with_or_without_merged_fi
     assert rewritten
     assert _answers(store, ids) == _answers(ref, ids)
     ref.close()
+
+
+# -- kept degrees -------------------------------------------------------------------------
+def _kept_and_counted(store) -> dict[str, tuple[int | None, int]]:
+    with store._session(write=True, force=True) as session:
+        return {r["id"]: (r["kept"], r["counted"]) for r in session.run(
+            "MATCH (n) WHERE n._doc_props IS NOT NULL "
+            "RETURN n.id AS id, n._degree AS kept, indegree(n) + outdegree(n) AS counted")}
+
+
+def test_kept_degrees_follow_every_write_and_an_old_graph_gets_them_when_opened(falkordb_store_factory, tmp_path):
+    """The overview ranks nodes by a degree each write keeps up to date: after writes that
+    add, replace and remove relationships (a self-loop among them), every node's kept
+    degree is its count, and the ranking equals the embedded store's. A graph written
+    before degrees were kept ranks by counting until a writer opens it and fills them in."""
+    store = falkordb_store_factory()
+    ref = EmbeddedStore(tmp_path / "ref")
+    loop = DocBuilder("loop", "Kolla talks to itself")
+    kolla = loop.node("Project", "Kolla", kind="team")
+    loop.edge(kolla, "COLLABORATES_WITH", kolla, "Kolla and kolla-ansible are one team now")
+    graphs = [doc_a(), doc_b(), busy_doc(1), busy_doc(2), big_doc("hub", 12), loop.build()]
+    for g in graphs:
+        store.write_document(g)
+        ref.write_document(g)
+    for write in (lambda s: s.write_document(doc_a(changed=True)), lambda s: s.remove_document(graphs[3].doc_id),
+                  lambda s: s.remove_document(graphs[4].doc_id)):
+        write(store)
+        write(ref)
+    found = _kept_and_counted(store)
+    assert found and all(kept == counted for kept, counted in found.values()), found
+    assert found["project:kolla"][1] >= 4
+    ranking = {label: store.top_nodes(label, 50) for label in ("Project", "Person", "Topic", "Session")}
+    assert ranking == {label: ref.top_nodes(label, 50) for label in ranking}
+
+    with store._session(write=True, force=True) as session:  # as a ptgkg before kept degrees wrote it
+        session.run("MATCH (n) WHERE n._degree IS NOT NULL SET n._degree = null").consume()
+        session.run("MATCH (g:PtgkgMeta) SET g.degrees = null").consume()
+    reader = falkordb_store_factory(read_only=True)
+    assert {label: reader.top_nodes(label, 50) for label in ranking} == ranking
+    falkordb_store_factory()  # a writer opens it
+    assert all(kept == counted for kept, counted in _kept_and_counted(store).values())
+    assert {label: falkordb_store_factory(read_only=True).top_nodes(label, 50) for label in ranking} == ranking
+    ref.close()

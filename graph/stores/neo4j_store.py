@@ -462,6 +462,8 @@ class Neo4jStore(GraphStore):
             if self.dialect is cypher.FALKORDB:
                 _FALKORDB_DRIVERS.add(self._driver_key)
                 _ack_replies_promptly()
+            rows = self._read(cypher.READ_DEGREES_KEPT)
+            self._degrees_kept = bool(rows and rows[0]["kept"])
             if not read_only:
                 self._ensure_schema()
         except BaseException as exc:
@@ -745,6 +747,17 @@ class Neo4jStore(GraphStore):
                     raise  # not the race: the index is still missing
         with self._errors():
             self._read_with(self._run, self.dialect, cypher.ENSURE_META, {"store_id": self._store_id})
+            self._keep_degrees()
+
+    def _keep_degrees(self) -> None:
+        """Give every node of a graph written before degrees were kept its degree, then
+        say so on the meta node (writes keep them from then on)."""
+        if not self._degrees_kept:
+            with self._session(write=True) as session:
+                for label in LABELS:
+                    session.execute_write(self._run, self.dialect, cypher.keep_degrees(label, self.dialect))
+                session.execute_write(self._run, self.dialect, cypher.DEGREES_KEPT)
+            self._degrees_kept = True
 
     def _falkordb_indexes(self) -> set[tuple[str, str]]:
         existing: set[tuple[str, str]] = set()
@@ -809,15 +822,16 @@ class Neo4jStore(GraphStore):
             return WriteResult(unchanged=True)
 
     def _read_state(self, run, doc_id: str | None, node_labels: dict[str, str],
-                    edge_keys: Iterable[_EdgeKey], labels: dict[str, str]):
-        """(node entries by id, edge entries by key, meta row or None) in one statement."""
+                    edge_keys: Iterable[_EdgeKey], labels: dict[str, str], degrees: dict[str, int] | None = None):
+        """(node entries by id, edge entries by key, meta row or None) in one statement;
+        ``degrees``, when given, gets each existing node's degree."""
         node_groups: dict[str, list[str]] = {}
         for nid, label in node_labels.items():
             node_groups.setdefault(label, []).append(nid)
         edge_groups: dict[tuple[str, str, str], list[dict]] = {}
         for s, t, o in edge_keys:
             edge_groups.setdefault((t, labels[s], labels[o]), []).append({"s": s, "t": o})
-        query, params = cypher.read_state(doc_id, node_groups, edge_groups, self.dialect)
+        query, params = cypher.read_state(doc_id, node_groups, edge_groups, self.dialect, degrees is not None)
         rows = [list(r.values()) for r in run(query, params)] if query else []
         big_nodes = {("Document", doc_id) if kind == "meta" else (node_labels[key], key):
                      cypher.DOCUMENT_FIELDS if kind == "meta" else ("_doc_props",)
@@ -844,6 +858,8 @@ class Neo4jStore(GraphStore):
         for kind, key, doc_props, extra, _ in rows:
             if kind == "node":
                 node_state[key] = json.loads(doc_props) if doc_props else {}
+                if degrees is not None:
+                    degrees[key] = int(extra or 0)
             elif kind == "edge":
                 edge_state[tuple(key)] = _edge_entries(doc_props, extra)
             else:
@@ -858,10 +874,11 @@ class Neo4jStore(GraphStore):
         new_labels = {nid: e["label"] for nid, e in nodes.items()}
         # the generation, what the document stored before, and the current state of what
         # it names now: one round trip (and on FalkorDB one consistent snapshot)
-        node_state, edge_state, meta = self._read_state(run, doc_id, new_labels, edges, new_labels)
+        degrees: dict[str, int] = {}
+        node_state, edge_state, meta = self._read_state(run, doc_id, new_labels, edges, new_labels, degrees)
         if meta is None:  # the meta node is gone (the graph was wiped since we opened it)
             run(cypher.ENSURE_META, {"store_id": self._store_id})
-            node_state, edge_state, meta = self._read_state(run, doc_id, new_labels, edges, new_labels)
+            node_state, edge_state, meta = self._read_state(run, doc_id, new_labels, edges, new_labels, degrees)
         stored_generation, stored_hash, (exists, rows_hash, node_ids, node_labels, edge_src, edge_type,
                                          edge_tgt, _) = meta
         if not d.transactional:
@@ -879,9 +896,18 @@ class Neo4jStore(GraphStore):
         gone_nodes = {nid: label for nid, label in old_labels.items() if nid not in new_labels}
         gone_edges = [key for key in old_edges if key not in edges]
         if gone_nodes or gone_edges:
-            more_nodes, more_edges, _ = self._read_state(run, None, gone_nodes, gone_edges, labels)
+            more_nodes, more_edges, _ = self._read_state(run, None, gone_nodes, gone_edges, labels, degrees)
             node_state.update(more_nodes)
             edge_state.update(more_edges)
+        # the relationships this write makes or removes move their ends' kept degrees
+        # (read above, in the same snapshot), so ranking by degree reads a property
+        moved: dict[str, int] = {}
+        for key in old_edges | edges.keys():
+            after = key in edges or any(other != doc_id for other in edge_state.get(key, {}))
+            if after != (key in edge_state):
+                step = 1 if after else -1
+                moved[key[0]] = moved.get(key[0], 0) + step
+                moved[key[2]] = moved.get(key[2], 0) + step  # a self-loop counts twice
 
         # new state, computed here (Cypher has no JSON): the document's entries replaced
         upserts: dict[str, list[dict]] = {}
@@ -902,6 +928,7 @@ class Neo4jStore(GraphStore):
                                   "_node_ids": list(nodes), "_node_labels": [new_labels[n] for n in nodes],
                                   "_edge_src": [k[0] for k in edges], "_edge_type": [k[1] for k in edges],
                                   "_edge_tgt": [k[2] for k in edges]})
+                props["_degree"] = degrees.get(nid, 0) + moved.get(nid, 0)
                 if d.record_bytes:  # FalkorDB: reads return these fields (or _node) whole only if they fit
                     props["_bytes"] = max(cypher.stored_bytes(props, _BYTES_NODE_FIELDS),
                                           cypher.stored_bytes(props, ("_node",)))
@@ -1058,7 +1085,8 @@ class Neo4jStore(GraphStore):
         return out
 
     def top_nodes(self, label: str, limit: int = 10) -> list[tuple[Node, int]]:
-        rows = self._read_with(self._rows, cypher.top_nodes(label, self.dialect), {"limit": int(limit)})
+        rows = self._read_with(self._rows, cypher.top_nodes(label, self.dialect, self._degrees_kept),
+                               {"limit": int(limit)})
         return [(_node_from(r["labels"][0], r["id"], r["doc_props"]), r["degree"]) for r in rows]
 
     def shortest_path(self, source_id: str, target_id: str, max_hops: int = 6) -> PathResult | None:
@@ -1247,3 +1275,7 @@ class Neo4jStore(GraphStore):
         self._refuse_if_read_only()
         with self._errors(), self._session(write=True) as session:
             session.execute_write(self._run, self.dialect, cypher.WIPE)
+            # an empty graph has every degree kept
+            session.execute_write(self._run, self.dialect, cypher.ENSURE_META, {"store_id": self._store_id})
+            session.execute_write(self._run, self.dialect, cypher.DEGREES_KEPT)
+        self._degrees_kept = True
