@@ -15,7 +15,7 @@ names for both stores). Targets: p95 <= 50 ms embedded, <= 200 ms over Bolt.
 
     .venv/bin/python benchmarks/query_latency.py [--quick] [--nodes N --edges M] [--bolt-scale F] [--no-bolt]
         [--store DIR]   # reuse an embedded store written by an earlier run (load s: 0)
-        [--attempts N]  # fresh FalkorDB servers to try when FalkorDB itself crashes or freezes (default 3)
+        [--attempts N]  # fresh FalkorDB servers to try when FalkorDB itself crashes or freezes (default 5)
 """
 from __future__ import annotations
 
@@ -260,8 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--store", type=Path, help="query this embedded store (opened read-only) instead of writing "
                     "a new one; it must hold the graph of the same --nodes/--edges/--seed")
     ap.add_argument("--seed", type=int, default=5)
-    ap.add_argument("--attempts", type=int, default=3,
-                    help="fresh FalkorDB servers to try when the server (never ptgkg) fails (default 3)")
+    # FalkorDB 4.16.3 crashed or froze in most full-size loads of the sixth session
+    ap.add_argument("--attempts", type=int, default=5,
+                    help="fresh FalkorDB servers to try when the server (never ptgkg) fails (default 5)")
     args = ap.parse_args(argv)
     n_nodes = args.nodes or (10_000 if args.quick else 100_000)
     n_edges = args.edges or (100_000 if args.quick else 1_000_000)
