@@ -908,6 +908,10 @@ class _DecisionFacts:
 _BY_PLACE = operator.attrgetter("doc", "start")  # evidence by document and place, without a Python call
 
 
+def _status(decision: Node) -> str:
+    return str(decision.props.get("status") or "open")  # as a row, a view and a page count it
+
+
 def _unique(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names)) if len(names) > 1 else names  # most lists have one name
 
@@ -1080,7 +1084,7 @@ def _decision_view(r: _Reader, facts: _DecisionFacts, quotes: int | None = None)
     decision = facts.node
     return DecisionView(
         node=decision, text=str(decision.props.get("text") or decision.name),
-        status=str(decision.props.get("status") or "open"),
+        status=_status(decision),
         sessions=list(facts.sessions), events=list(facts.events), date=facts.date,
         topics=list(facts.topics), projects=list(facts.projects), owners=list(facts.owners),
         evidence=[r.view(ev) for ev in (facts.shown[:EVIDENCE_PER_ITEM if quotes is None else quotes]
@@ -1214,12 +1218,11 @@ def _collaborations(r: _Reader, project: Node, limit: int | None = None) -> tupl
     # a hub has thousands of partners: rank the few shown without scoring the rest
     ranked = _top_scored(r, supports, limit) if limit else sorted(_score(r, supports), key=_by_score)
     scored = {s.inv.node.id: s for s in ranked}
-    shown = list(scored)
-    if not limit or len(shown) < limit:  # partners without evidence come last, by name
+    partners = {pid: s.inv.node for pid, s in scored.items()}
+    if not limit or len(partners) < limit:  # partners without evidence come last, by name
         rest = r.nodes(pid for pid in per_partner if pid not in scored)
-        shown += sorted(rest, key=lambda pid: rest[pid].name)
-        shown = shown[:limit] if limit else shown
-    partners = {**r.nodes(p for p in shown if p not in scored), **{pid: s.inv.node for pid, s in scored.items()}}
+        partners.update(sorted(rest.items(), key=lambda kv: kv[1].name))
+    shown = list(partners)[:limit] if limit else list(partners)
     # decisions involving both projects: only the partners shown get quotes and decisions
     shown_ids = set(shown)
     # which decisions those are, from their INVOLVES edges alone: a hub is involved in
@@ -1340,7 +1343,7 @@ def _decision_row(r: _Reader, facts: _DecisionFacts) -> DecisionRow:
     # as EvidenceView's doc_title, doc_source, doc: the first one set
     source = _doc_title(doc) or (doc.props.get("source") if doc else None) or first.doc
     props = node.props
-    return DecisionRow(node.id, str(props.get("text") or node.name), str(props.get("status") or "open"),
+    return DecisionRow(node.id, str(props.get("text") or node.name), _status(node),
                        facts.date, facts.sessions, facts.events, facts.topics, facts.projects, facts.owners,
                        first.quote, source)
 
@@ -1376,10 +1379,6 @@ class DecisionPage(NamedTuple):
     offset: int                # where the page starts in the filtered log
 
 
-def _row_status(node: Node) -> str:
-    return str(node.props.get("status") or "open")  # as a row or a view says it
-
-
 def decision_log_page(store: GraphStore, project: str | None = None, topic: str | None = None,
                       statuses: Iterable[str] | None = None, events: Iterable[str] | None = None,
                       offset: int = 0, limit: int = DECISION_PAGE) -> DecisionPage:
@@ -1407,7 +1406,7 @@ def decision_log_page(store: GraphStore, project: str | None = None, topic: str 
     with collector_paused(), store.snapshot():  # see decisions()
         r = _Reader(store)
         chosen = [d for d in _chosen_decisions(store, r, project, topic, None)
-                  if wanted is None or _row_status(d) in wanted]
+                  if wanted is None or _status(d) in wanted]
         if at_events is not None:
             found = [f for f in _decision_facts(r, chosen) if at_events.intersection(f.events)]
             counted = [f.node for f in found]
@@ -1420,7 +1419,7 @@ def decision_log_page(store: GraphStore, project: str | None = None, topic: str 
             counted = [d for d in chosen if r.decision_facts.get(d.id, True) is not None]
         tally: dict[str, int] = {}
         for d in counted:
-            status = _row_status(d)
+            status = _status(d)
             tally[status] = tally.get(status, 0) + 1
         return DecisionPage([_decision_row(r, f) for f in page], len(counted), tally, offset)
 
@@ -1436,7 +1435,7 @@ def related_decision_log(store: GraphStore, ids: Iterable[str], statuses: Iterab
         topics = {e.target for edges in r.edges_many(own, ["ABOUT"], "out").values() for e in edges}
         others = {e.source for edges in r.edges_many(topics, ["ABOUT"], "in").values() for e in edges} - own
         found = [d for d in r.nodes(sorted(own | others)).values() if d.label == "Decision"
-                 and (d.id in own or wanted is None or _row_status(d) in wanted)]
+                 and (d.id in own or wanted is None or _status(d) in wanted)]
         return [_decision_row(r, f) for f in _decision_facts(r, found)]
 
 
