@@ -63,6 +63,11 @@ _RESERVED = {"id", "name", "aliases", "weight", "content_hash", "ev_doc", "ev_st
 _EdgeKey = tuple[str, str, str]
 #: ``Edge.key`` without a property call per edge (a hub's profile sorts 30k of them)
 _EDGE_KEY = operator.attrgetter("source", "type", "target")
+
+
+def _each_once(edges: Iterable[Edge]) -> list[Edge]:
+    """Edges by key, each once: an undirected pattern gives a self-loop twice."""
+    return sorted({_EDGE_KEY(e): e for e in edges}.values(), key=_EDGE_KEY)
 _BYTES_NODE_FIELDS = cypher.NODE_READ_FIELDS + cypher.DOCUMENT_FIELDS
 #: FalkorDB: how many times one document is re-read and re-written when other writers got in first
 _MAX_CONFLICTS = 60
@@ -1014,8 +1019,7 @@ class Neo4jStore(GraphStore):
                 tx, lambda legacy: cypher.node_edges(label, direction, self.dialect, wanted, legacy),
                 {"id": node_id}))
 
-        # a self-loop comes twice from an undirected pattern
-        return sorted({e.key: e for e in self._read_with(work)}.values(), key=lambda e: e.key)
+        return _each_once(self._read_with(work))
 
     #: ids per ``edges_many`` statement (FalkorDB splices long parameter lists into text)
     EDGES_MANY_CHUNK = 500
@@ -1172,8 +1176,7 @@ class Neo4jStore(GraphStore):
                     for a, b in pairs if a in label_of and b in label_of}
 
         for pair, edges in self._read_with(work).items():
-            # a self-loop comes twice from an undirected pattern
-            out[pair] = sorted({e.key: e for e in edges}.values(), key=lambda e: e.key)
+            out[pair] = _each_once(edges)
         return out
 
     def _neighbour_rows(self, ids: list[str], types: list[str]) -> list[tuple[str, str, str, str]]:
