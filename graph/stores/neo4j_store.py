@@ -467,10 +467,10 @@ class Neo4jStore(GraphStore):
             if self.dialect is cypher.FALKORDB:
                 _FALKORDB_DRIVERS.add(self._driver_key)
                 _ack_replies_promptly()
-            rows = self._read(cypher.READ_DEGREES_KEPT)
-            self._degrees_kept = bool(rows and rows[0]["kept"])
+            self._degrees_kept = False
             if not read_only:
                 self._ensure_schema()
+            self._degrees_kept = self._degrees_kept or self._read_degrees_kept()
         except BaseException as exc:
             if self._driver is not None:
                 if isinstance(exc, (ServiceUnavailable, AuthError, ConfigurationError)):
@@ -754,10 +754,19 @@ class Neo4jStore(GraphStore):
             self._read_with(self._run, self.dialect, cypher.ENSURE_META, {"store_id": self._store_id})
             self._keep_degrees()
 
+    def _read_degrees_kept(self) -> bool:
+        """Whether every node's degree is kept (the meta node says so). A failed read says
+        no: ranking then counts degrees, slower, same answer."""
+        try:
+            rows = self._read(cypher.READ_DEGREES_KEPT)
+        except (Neo4jError, DriverError, StoreError):
+            return False
+        return bool(rows and rows[0]["kept"])
+
     def _keep_degrees(self) -> None:
         """Give every node of a graph written before degrees were kept its degree, then
         say so on the meta node (writes keep them from then on)."""
-        if not self._degrees_kept:
+        if not self._read_degrees_kept():
             with self._session(write=True) as session:
                 for label in LABELS:
                     session.execute_write(self._run, self.dialect, cypher.keep_degrees(label, self.dialect))
