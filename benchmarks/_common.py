@@ -162,12 +162,14 @@ def run_child(args: Sequence[str], cwd: Path | str | None = None, env: dict | No
                 elapsed, int(usage.ru_maxrss))
 
 
-def bolt_settings():
-    """Settings for FalkorDB (no auth): NEO4J_* credentials meant for another server stay out."""
+def bolt_settings(server=None):
+    """Settings for FalkorDB (no auth): NEO4J_* credentials meant for another server stay
+    out. Given the server, writes too long for its Bolt endpoint go to its Redis port."""
     from ptgkg.config import Settings
 
     return Settings().model_copy(update={"neo4j_username": None, "neo4j_password": None,
-                                         "neo4j_database": None})
+                                         "neo4j_database": None,
+                                         "falkordb_redis_uri": server.redis_uri if server else None})
 
 
 @contextmanager

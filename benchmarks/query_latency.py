@@ -230,7 +230,7 @@ def bolt_run(workdir: Path, graphs, names: Pools, seed: int, repeat: int):
             return None
         from ptgkg.graph.stores.neo4j_store import Neo4jStore
 
-        bolt = Neo4jStore(server.uri, settings=bolt_settings())
+        bolt = Neo4jStore(server.uri, settings=bolt_settings(server))
         try:
             bolt.wipe()
             t_bolt = load(bolt, graphs, "bolt")

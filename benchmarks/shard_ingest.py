@@ -68,10 +68,15 @@ class Step:
     args: list[str]
 
 
-def bolt_env() -> dict:
+def bolt_env(server=None) -> dict:
+    """The children's environment: no credentials (FalkorDB runs without auth), and given
+    the server, its Redis port for writes too long for its Bolt endpoint (docs/neo4j.md)."""
     env = env_for_children()
-    for key in ("NEO4J_USERNAME", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE", "PTGKG_STORE"):
-        env.pop(key, None)  # FalkorDB runs without auth
+    for key in ("NEO4J_USERNAME", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE", "PTGKG_STORE",
+                "PTGKG_FALKORDB_REDIS_URI"):
+        env.pop(key, None)
+    if server is not None:
+        env["PTGKG_FALKORDB_REDIS_URI"] = server.redis_uri
     return env
 
 
@@ -111,7 +116,7 @@ def run_steps(server, steps: list[Step], logs: Path) -> tuple[list[str], float]:
     procs = []
     for step in steps:
         with open(logs / f"{step.name}.out", "w") as out, open(logs / f"{step.name}.err", "w") as err:
-            procs.append(subprocess.Popen([PTGKG, *step.args], cwd=logs, env=bolt_env(), stdout=out, stderr=err))
+            procs.append(subprocess.Popen([PTGKG, *step.args], cwd=logs, env=bolt_env(server), stdout=out, stderr=err))
     silent_since = None
     next_check = start + 10.0
     try:

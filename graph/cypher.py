@@ -55,7 +55,7 @@ from .model import LABELS, REL_TYPES, SCHEMA
 
 __all__ = [
     "META_LABEL", "Dialect", "NEO4J", "FALKORDB", "check_label", "check_type",
-    "falkordb_literal", "label_pattern",
+    "falkordb_literal", "with_parameter_header", "FALKORDB_BOLT_MESSAGE_BYTES", "label_pattern",
     "PROBE_NEO4J", "PROBE_FALKORDB", "FALKORDB_INDEXES", "ENSURE_META", "LOCK_META", "READ_META",
     "read_document", "LIST_DOCUMENTS", "read_state", "edges_many", "edges_between", "neighbours",
     "KEEP_DEGREES", "READ_DEGREES_KEPT", "DEGREES_KEPT", "keep_degrees",
@@ -192,6 +192,37 @@ def _bolt_safe(params: dict[str, Any], budget: int) -> bool:
     return True
 
 
+#: the longest Bolt message FalkorDB (4.16) reads safely. On every read from a socket it
+#: scans the buffered messages for a RESET, taking bytes 3-4 of each message for a chunk
+#: size; for a RUN with a long query those are the string's marker, 0xD1xx or 0xD200
+#: (53,504-53,760). Past that size, the scan hops through the query text, reading pairs of
+#: text bytes as sizes, and when a hop ends exactly where the received data ends it reads
+#: past it: a segfault in ``bolt_read_structure_type`` or a dropped connection, after
+#: some hundreds of large writes (FalkorDB's ``src/bolt/bolt_api.c``, ``BoltReadHandler``).
+#: Messages below it are never walked into. The margin covers the RUN message's
+#: framing and extra map.
+FALKORDB_BOLT_MESSAGE_BYTES = 53_000
+
+
+def with_parameter_header(query: str, params: dict[str, Any]) -> str:
+    """``query`` behind FalkorDB's ``CYPHER name=value ...`` header, the values as escaped
+    literals: what FalkorDB's Redis command ``GRAPH.QUERY`` takes, and its Bolt endpoint
+    when Bolt parameters would be mangled (see :meth:`Dialect.prepare`).
+
+    >>> with_parameter_header("RETURN $x AS x", {"x": ["it's", 2]})
+    "CYPHER x=['it\\\\'s', 2] RETURN $x AS x"
+    """
+    out = ["CYPHER"]
+    for name, value in params.items():
+        if not _IDENT.match(name):
+            raise ValueError(f"bad parameter name {name!r}")
+        out.append(f" {name}=")
+        _literal_parts(value, out)
+    out.append(" ")
+    out.append(query)
+    return "".join(out)
+
+
 @dataclass(frozen=True)
 class Dialect:
     """What differs between Bolt servers. ``transactional``: BEGIN/COMMIT are real.
@@ -250,15 +281,7 @@ class Dialect:
         budget = BOLT_PARAMETER_BUDGET - len(query.encode()) - 8 * len(params)
         if budget > 0 and _bolt_safe(params, budget):
             return query, params
-        out = ["CYPHER"]
-        for name, value in params.items():
-            if not _IDENT.match(name):
-                raise ValueError(f"bad parameter name {name!r}")
-            out.append(f" {name}=")
-            _literal_parts(value, out)
-        out.append(" ")
-        out.append(query)
-        return "".join(out), {}
+        return with_parameter_header(query, params), {}
 
     def schema_statements(self, existing: set[tuple[str, str]] = frozenset()) -> list[str]:
         """Uniqueness (Neo4j) or an index (FalkorDB) on every label's key."""

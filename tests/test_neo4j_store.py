@@ -4,6 +4,8 @@ Cypher injection, sameness with the embedded store, concurrent writers, FalkorDB
 Bolt parameters, and edges_many against edges."""
 from __future__ import annotations
 
+import logging
+import re
 import signal
 import threading
 
@@ -159,6 +161,67 @@ def test_server_killed_mid_ingest_loses_at_most_the_document_in_flight(tmp_path)
         _same_as_embedded(store, graphs + [in_flight], tmp_path / "after")
     finally:
         server.stop()
+
+
+def _graph_query_calls(server: FalkorDBServer) -> int:
+    """How many GRAPH.QUERY commands the server's Redis port has run (Bolt runs none)."""
+    stats = server.redis("INFO", "commandstats").decode()
+    found = re.search(r"cmdstat_graph\.query:calls=(\d+)", stats, re.IGNORECASE)
+    return int(found.group(1)) if found else 0
+
+
+def test_writes_too_long_for_falkordb_bolt_go_to_its_redis_port(falkordb_server, tmp_path, caplog):
+    """FalkorDB 4.16's Bolt endpoint can crash on messages over ~53 KB (see
+    cypher.FALKORDB_BOLT_MESSAGE_BYTES): with its Redis port configured, exactly those
+    writes go there, and the graph is the one Bolt alone would have made."""
+    uri = falkordb_server.uri
+    graphs = [doc_a(), big_doc("neutron", 300), doc_b(), big_doc("neutron", 120)]  # a rewrite, too
+    store = Neo4jStore(uri, settings=_settings(falkordb_redis_uri=falkordb_server.redis_uri))
+    store.wipe()
+    before = _graph_query_calls(falkordb_server)
+    for g in graphs:
+        store.write_document(g)
+    assert _graph_query_calls(falkordb_server) - before == 2  # the two long ones
+    _same_as_embedded(store, graphs, tmp_path / "redis")
+    # a read that long goes there too, and gives what Bolt gives
+    ids = sorted(n.id for n in graphs[1].nodes) + [f"person:nobody-with-a-long-name-{i:05d}" for i in range(2000)]
+    before = _graph_query_calls(falkordb_server)
+    over_redis = store.get_nodes(ids)
+    assert _graph_query_calls(falkordb_server) > before
+    assert over_redis == Neo4jStore(uri, settings=_settings()).get_nodes(ids)
+    assert len(over_redis) == len(graphs[3].nodes)  # the rewrite's
+
+    # without the port: still written whole, over Bolt, and one warning names the setting
+    store = Neo4jStore(uri, settings=_settings())
+    before = _graph_query_calls(falkordb_server)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="ptgkg.graph.stores.neo4j_store"):
+        for g in (big_doc("cinder", 300), big_doc("swift", 300)):
+            store.write_document(g)
+            graphs.append(g)
+    assert _graph_query_calls(falkordb_server) == before
+    assert [r.getMessage().count("PTGKG_FALKORDB_REDIS_URI") for r in caplog.records] == [1]
+    _same_as_embedded(store, graphs, tmp_path / "bolt")
+
+
+def test_unreachable_or_malformed_redis_port_fails_in_one_line_and_keeps_the_graph(falkordb_store_factory,
+                                                                                   falkordb_server, tmp_path):
+    store = falkordb_store_factory()
+    store.write_document(doc_a())
+    settings = _settings(falkordb_redis_uri=f"redis://127.0.0.1:{free_port()}")
+    closed = Neo4jStore(falkordb_server.uri, settings=settings, retry_time=0.5)
+    with pytest.raises(StoreError) as err:
+        closed.write_document(big_doc("neutron", 300))
+    message = str(err.value)
+    assert message.startswith(f"cannot reach Neo4j at {falkordb_server.uri}") and "redis://127.0.0.1" in message
+    assert "\n" not in message
+    closed.write_document(doc_b())  # short writes still go over Bolt
+    _same_as_embedded(store, [doc_a(), doc_b()], tmp_path)
+
+    for bad in ("redis://admin:hunter2@127.0.0.1:6379", "bolt://127.0.0.1:6379", "redis://127.0.0.1:port"):
+        with pytest.raises(StoreError, match="PTGKG_FALKORDB_REDIS_URI must be redis://host:port") as err:
+            Neo4jStore(falkordb_server.uri, settings=_settings(falkordb_redis_uri=bad))
+        assert "hunter2" not in str(err.value) and "\n" not in str(err.value)
 
 
 def _attempt(write, graph):

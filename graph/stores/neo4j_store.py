@@ -77,6 +77,7 @@ _MAX_CONFLICTS = 60
 # would print those to stderr, breaking "one clear line" on failure. Apps that configure
 # logging still get them through propagation.
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
+_log = logging.getLogger(__name__)
 
 # One driver per (URI, user, password, timeout) for the whole process, as the driver's
 # documentation recommends: handles share its connection pool. Neo4j drivers are closed
@@ -207,8 +208,92 @@ def redact_uri(uri: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+class _FalkorDBRedis:
+    """FalkorDB's own protocol (``GRAPH.QUERY`` on its Redis port) for the statements too
+    long for its Bolt endpoint (see :data:`~ptgkg.graph.cypher.FALKORDB_BOLT_MESSAGE_BYTES`):
+    the same server, graph and statement, so one write is one atomic statement either way.
+
+    Replies come in FalkorDB's compact form, each value tagged with its type: what ptgkg's
+    statements return (null, strings, integers, booleans, floats, lists, maps) is read
+    back as the driver would give it."""
+
+    def __init__(self, uri: str, password: str, timeout: float, graph: str) -> None:
+        import redis  # only FalkorDB users with a Redis port configured need it
+
+        self._exceptions = redis.exceptions
+        try:
+            parts = urlsplit(uri.strip())
+            port = parts.port or 6379
+        except ValueError:
+            parts, port = None, None
+        if (parts is None or parts.scheme.lower() != "redis" or parts.username or parts.password
+                or not parts.hostname):
+            raise StoreError(f"PTGKG_FALKORDB_REDIS_URI must be redis://host:port without credentials "
+                             f"(NEO4J_PASSWORD is the password), not {redact_uri(uri)}")
+        self.location = f"redis://{parts.hostname}:{port}"
+        self.graph = graph
+        address = {"host": parts.hostname, "port": port, "password": password or None,
+                   "socket_connect_timeout": 5.0}
+        self._client = redis.Redis(**address, socket_timeout=timeout or None)
+        self._probe = redis.Redis(**address, socket_timeout=2.0)
+        self._connected = False
+
+    def _connect(self) -> None:
+        # FalkorDB (4.16) swallows the first connection it accepts after a Bolt client
+        # disconnects, on either port: short PINGs take that place, then the pooled
+        # connection of the real client opens (see tests/_bolt.py)
+        for _ in range(3):
+            try:
+                self._probe.ping()
+                break
+            except (self._exceptions.ConnectionError, self._exceptions.TimeoutError):
+                self._probe.connection_pool.disconnect()
+        self._probe.close()
+        self._client.ping()
+        self._connected = True
+
+    def run(self, query: str) -> list[neo4j.Record]:
+        """The records of ``query`` (a statement with its parameter header). A lost
+        connection raises ServiceUnavailable, retried like the driver's (writes are guarded)."""
+        try:
+            if not self._connected:
+                self._connect()
+            reply = self._client.execute_command("GRAPH.QUERY", self.graph, query, "--compact")
+        except (self._exceptions.ConnectionError, self._exceptions.TimeoutError) as exc:
+            raise ServiceUnavailable(f"FalkorDB at {self.location}: {exc}") from None
+        except self._exceptions.ResponseError as exc:
+            raise StoreError(f"FalkorDB at {self.location} refused a query: {str(exc)[:300]}") from None
+        if len(reply) != 3:  # [statistics] alone: the statement returns nothing
+            return []
+        names = [name.decode() for _, name in reply[0]]
+        return [neo4j.Record(zip(names, map(_compact_value, row))) for row in reply[1]]
+
+    def close(self) -> None:
+        self._client.close()
 
 
+def _compact_value(cell: list) -> Any:
+    """A value of FalkorDB's compact reply (``[type, value]``) as the driver gives it.
+
+    >>> _compact_value([6, [[3, 1], [2, b"x"], [10, [b"k", [4, b"true"]]], [1, None]]])
+    [1, 'x', {'k': True}, None]
+    """
+    kind, value = cell
+    if kind == 1:
+        return None
+    if kind == 2:
+        return value.decode("utf-8", "replace")
+    if kind == 3:
+        return value
+    if kind == 4:
+        return value == b"true"
+    if kind == 5:
+        return float(value)
+    if kind == 6:
+        return [_compact_value(item) for item in value]
+    if kind == 10:
+        return {value[i].decode(): _compact_value(value[i + 1]) for i in range(0, len(value), 2)}
+    raise StoreError(f"FalkorDB returned a value of type {kind}, which ptgkg's statements never return")
 
 
 def _label_of(node_id: str) -> str | None:
@@ -442,6 +527,8 @@ class Neo4jStore(GraphStore):
                           else str(secret or ""))
         username = settings.neo4j_username or ("neo4j" if self._password else None)
         self._driver: neo4j.Driver | None = None
+        self._redis: _FalkorDBRedis | None = None
+        self._warned_long = False
         self._store_id = uuid.uuid4().hex
         try:
             parts = urlsplit(self.uri)
@@ -468,6 +555,11 @@ class Neo4jStore(GraphStore):
                 _FALKORDB_DRIVERS.add(self._driver_key)
                 _ack_replies_promptly()
             self._degrees_kept = False
+            if self.dialect is cypher.FALKORDB and settings.falkordb_redis_uri:
+                # FalkorDB 4.16's Bolt endpoint names the graph after the first key of a
+                # RUN's extra map: 'falkordb', or 'db' once a database is named (measured)
+                self._redis = _FalkorDBRedis(settings.falkordb_redis_uri, self._password,
+                                             settings.neo4j_read_timeout_s, "db" if self.database else "falkordb")
             if not read_only:
                 self._ensure_schema()
             self._degrees_kept = self._degrees_kept or self._read_degrees_kept()
@@ -521,9 +613,18 @@ class Neo4jStore(GraphStore):
                                     max_transaction_retry_time=self._retry_time,
                                     connection_acquisition_timeout=self._acquisition_timeout)
 
-    @staticmethod
-    def _run(tx, dialect: cypher.Dialect, query: str, params: dict | None = None) -> list[neo4j.Record]:
+    def _run(self, tx, dialect: cypher.Dialect, query: str, params: dict | None = None) -> list[neo4j.Record]:
         query, params = dialect.prepare(query, params)
+        if (dialect.name == "falkordb" and not params and len(query) * 4 > cypher.FALKORDB_BOLT_MESSAGE_BYTES
+                and len(query.encode()) > cypher.FALKORDB_BOLT_MESSAGE_BYTES):
+            # too long for FalkorDB's Bolt endpoint: its Redis port when configured
+            if self._redis is not None:
+                return self._redis.run(query)
+            if not self._warned_long:
+                self._warned_long = True
+                _log.warning("FalkorDB at %s: statements over %d bytes go over Bolt, which FalkorDB 4.16 "
+                             "can crash on; set PTGKG_FALKORDB_REDIS_URI to its Redis port to send them there",
+                             self.location, cypher.FALKORDB_BOLT_MESSAGE_BYTES)
         return list(tx.run(query, params))
 
     def _read(self, query: str, params: dict | None = None) -> list[neo4j.Record]:
@@ -771,7 +872,7 @@ class Neo4jStore(GraphStore):
                 for label in LABELS:
                     session.execute_write(self._run, self.dialect, cypher.keep_degrees(label, self.dialect))
                 session.execute_write(self._run, self.dialect, cypher.DEGREES_KEPT)
-            self._degrees_kept = True
+        self._degrees_kept = True  # kept before, or kept now: __init__ need not read the flag again
 
     def _falkordb_indexes(self) -> set[tuple[str, str]]:
         existing: set[tuple[str, str]] = set()
@@ -782,6 +883,9 @@ class Neo4jStore(GraphStore):
     def close(self) -> None:
         """Release this handle (the process-wide driver stays for other handles)."""
         self._driver = None
+        if self._redis is not None:
+            self._redis.close()
+            self._redis = None
 
     def __repr__(self) -> str:
         return f"Neo4jStore({self.location!r}{', read_only=True' if self.read_only else ''})"
