@@ -52,7 +52,8 @@ from .stores.base import Direction, GraphStore, PathResult
 __all__ = [
     "NotFound", "EvidenceView", "Involvement", "DecisionView", "DecisionRow", "CollaborationView", "Collaborations",
     "TopicAnswer", "Profile", "EventView", "Overview", "PathView", "SearchHit",
-    "resolve", "evidence_views", "who_discussed", "collaborations", "collaborators", "decisions", "decision_views",
+    "resolve", "evidence_views", "who_discussed", "collaborations", "collaborators", "DecisionsAnswer",
+    "decisions_answer", "decisions", "decision_views",
     "decision_log", "DecisionPage", "DECISION_PAGE", "decision_log_page", "related_decision_log", "profile",
     "path", "search", "neighbourhood", "overview", "nodes_of_label", "node_dict", "recency_weight",
     "clear_caches", "collector_paused",
@@ -1322,19 +1323,44 @@ def _chosen_decisions(store: GraphStore, r: _Reader, project: str | None, topic:
     return [d for d in r.nodes(sorted(ids)).values() if status is None or d.props.get("status") == status]
 
 
-def decisions(store: GraphStore, project: str | None = None, topic: str | None = None,
-              status: str | None = None, limit: int | None = None,
-              quotes: int | None = None) -> list[DecisionView]:
+@dataclass
+class DecisionsAnswer(_AsDict):
+    """The decisions a question chose, newest first (``decisions`` keeps the newest
+    ``limit``), and how many it chose in all."""
+
+    decisions: list[DecisionView] = field(default_factory=list)
+    total: int = 0
+
+
+def decisions_answer(store: GraphStore, project: str | None = None, topic: str | None = None,
+                     status: str | None = None, limit: int | None = DECISION_LIMIT,
+                     quotes: int | None = None) -> DecisionsAnswer:
     """Decisions, newest first: those INVOLVING ``project`` and/or ABOUT ``topic`` (both: the
-    intersection), or all; filtered by ``status``; the newest ``limit`` when given; each with
-    its first ``quotes`` evidence items (EVIDENCE_PER_ITEM when None).
+    intersection), or all; filtered by ``status``; the newest ``limit`` (None: all of them;
+    a busy project has over a thousand), each with its first ``quotes`` evidence items
+    (EVIDENCE_PER_ITEM when None); and how many there are in all.
     Raises :class:`NotFound` for an unknown project/topic and ValueError for an unknown status.
-    A table of every decision asks :func:`decision_log` instead."""
+    A table of every decision asks :func:`decision_log` instead.
+
+    >>> import tempfile
+    >>> from ptgkg.graph.stores import open_store
+    >>> with open_store(tempfile.mkdtemp() + "/kg") as store:
+    ...     decisions_answer(store).total
+    0
+    """
     # the collector resumes after the snapshot ends, where the embedded store freezes what
     # it merged: resumed first, it would scan every object just built once, for nothing
     with collector_paused(), store.snapshot():
         r = _Reader(store)
-        return _decision_views(r, _chosen_decisions(store, r, project, topic, status), limit, quotes)[0]
+        views, total = _decision_views(r, _chosen_decisions(store, r, project, topic, status), limit, quotes)
+        return DecisionsAnswer(views, total)
+
+
+def decisions(store: GraphStore, project: str | None = None, topic: str | None = None,
+              status: str | None = None, limit: int | None = DECISION_LIMIT,
+              quotes: int | None = None) -> list[DecisionView]:
+    """The decisions of :func:`decisions_answer`: the newest ``limit`` (None: all)."""
+    return decisions_answer(store, project, topic, status, limit, quotes).decisions
 
 
 def _decision_row(r: _Reader, facts: _DecisionFacts) -> DecisionRow:

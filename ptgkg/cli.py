@@ -349,18 +349,24 @@ def ask_profile(name: str, store: Optional[str] = StoreOpt, json_out: bool = Jso
 def ask_decisions(project: Optional[str] = typer.Option(None, "--project"),
                   topic: Optional[str] = typer.Option(None, "--topic"),
                   status: Optional[str] = typer.Option(None, "--status", help="agreed, action, proposed or open"),
-                  limit: Optional[int] = typer.Option(None, "--limit", min=1, help="only the newest N"),
+                  limit: int = typer.Option(100, "--limit", min=0, help="the newest N (0: all of them)"),
                   store: Optional[str] = StoreOpt, json_out: bool = JsonOpt) -> None:
     """The decision log, newest first."""
     from .graph import queries
 
     with _reading(store) as st:
-        rows = queries.decisions(st, project=project, topic=topic, status=status, limit=limit)
+        found = queries.decisions_answer(st, project=project, topic=topic, status=status, limit=limit or None)
+    rows = found.decisions
+    more = f"the newest {len(rows)} of {found.total} decisions; --limit 0 for all"
     if json_out:
-        _emit_json([r.to_dict() for r in rows])
+        _emit_json([r.to_dict() for r in rows])  # a list, as before; the note goes to stderr
+        if len(rows) < found.total:
+            err.print(f"note: {more}")
         return
     if not rows:
         out.print("no decisions found")
+    elif len(rows) < found.total:
+        out.print(f"[dim]{escape(more)}[/]")
     for d in rows:
         who = f" → {', '.join(d.owners)}" if d.owners else ""
         out.print(f"{escape(f'[{d.status}]')} {escape(d.text)}{escape(who)}")

@@ -102,6 +102,15 @@ def test_ask_profile_and_decisions(kg):
     rows = json.loads(result.stdout)
     assert rows and all(r["evidence"] for r in rows)
     assert any("ceph-ansible" in r["text"] for r in rows)
+    assert "note:" not in result.stderr  # all of them: fewer than the default 100
+    # --limit keeps the newest, and says how many there are (stderr: stdout stays JSON)
+    newest = invoke("ask", "decisions", "--project", "Kolla", "--limit", "1", "--store", kg, "--json")
+    assert json.loads(newest.stdout) == rows[:1]
+    assert f"note: the newest 1 of {len(rows)} decisions; --limit 0 for all" in newest.stderr
+    text = invoke("ask", "decisions", "--project", "Kolla", "--limit", "2", "--store", kg)
+    assert f"the newest 2 of {len(rows)} decisions" in text.stdout
+    assert len(json.loads(invoke("ask", "decisions", "--project", "Kolla", "--limit", "0", "--store", kg,
+                                 "--json").stdout)) == len(rows)
 
 
 def test_ask_path_and_unknown_name(kg):

@@ -154,6 +154,15 @@ def test_the_newest_decisions_are_the_first_of_all_of_them(log):
         assert _plain(q.decisions(log, project="Nova", limit=limit + 1)) == _plain(full[:limit + 1])
 
 
+def test_an_answer_keeps_the_newest_decisions_and_counts_them_all(log):
+    full = q.decisions(log, project="Nova", limit=None)
+    for limit in (1, 3, len(full) + 1):
+        found = q.decisions_answer(log, project="Nova", limit=limit)
+        assert found.total == len(full) and _plain(found.decisions) == _plain(full[:limit])
+    # by default the newest DECISION_LIMIT, as in a profile (this graph has fewer)
+    assert len(full) < q.DECISION_LIMIT and _plain(q.decisions(log, project="Nova")) == _plain(full)
+
+
 def test_a_profile_shows_the_newest_decisions_and_counts_them_all(log, monkeypatch):
     full = q.decisions(log, project="Nova")
     for limit in (1, 4, 9):
