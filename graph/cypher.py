@@ -588,7 +588,7 @@ NODE_ROW = ("label", "id", "doc_props", "big")
 #: or, written before ``_edge`` existed or too large for a record, these columns
 EDGE_ROW = ("s", "t", "o", "doc_props", "ev", "big")
 #: a row of :func:`neighbours`
-NEIGHBOUR_ROW = ("a", "t", "b", "label")
+NEIGHBOUR_ROW = ("a", "t", "b", "label", "degree")
 
 
 def batched(head: str, carry: str, row: str, width: str | None, key: str, dialect: Dialect | None = None) -> str:
@@ -716,15 +716,20 @@ def edges_between(source_label: str, target_label: str, dialect: Dialect | None 
                       f"(b:`{check_label(target_label)}` {{id: $b}})", legacy)
 
 
-def neighbours(label: str, dialect: Dialect | None = None, types: Sequence[str] | None = None) -> str:
-    """Parameters: ``$ids`` (nodes of ``label``). Batches of :data:`NEIGHBOUR_ROW` rows, one
+def neighbours(label: str, dialect: Dialect | None = None, types: Sequence[str] | None = None,
+               among: bool = False) -> str:
+    """Parameters: ``$ids`` (nodes of ``label``), and with ``among`` ``$among`` (ids: only
+    neighbours among them). Batches of :data:`NEIGHBOUR_ROW` rows, one
     per (node, relationship type, neighbour) over relationships of ``types`` (None: all;
-    not empty): ids and the neighbour's label only."""
+    not empty): ids, the neighbour's label and its kept degree (null where the graph
+    keeps none, see :data:`KEEP_DEGREES`), what a search picks its next side by."""
     arrow = _relationships("both", types)
+    only = "WHERE m.id IN $among " if among else ""
     return batched(
-        f"UNWIND $ids AS id MATCH (n:`{check_label(label)}` {{id: id}}){arrow}(m) "
-        "WITH DISTINCT n.id AS a, type(r) AS t, m.id AS b, labels(m)[0] AS label", "a, t, b, label",
-        "[a, t, b, label]", "4 * (size(a) + size(b) + size(label) + size(t)) + 32", "[a, t, b]", dialect or NEO4J)
+        f"UNWIND $ids AS id MATCH (n:`{check_label(label)}` {{id: id}}){arrow}(m) {only}"
+        "WITH DISTINCT n.id AS a, type(r) AS t, m.id AS b, labels(m)[0] AS label, m._degree AS degree",
+        "a, t, b, label, degree", "[a, t, b, label, degree]",
+        "4 * (size(a) + size(b) + size(label) + size(t)) + 48", "[a, t, b]", dialect or NEO4J)
 
 
 def _search_columns(d: Dialect) -> str:

@@ -224,6 +224,34 @@ def test_unreachable_or_malformed_redis_port_fails_in_one_line_and_keeps_the_gra
         assert "hunter2" not in str(err.value) and "\n" not in str(err.value)
 
 
+def test_path_search_that_asks_first_for_the_meeting_rows_finds_the_same_paths(falkordb_store_factory, tmp_path):
+    """On a level of many relationships the search first asks only for the neighbours the
+    other side reached: the same path as reading the whole level, as short as the
+    embedded store's."""
+    store = falkordb_store_factory()
+    graphs = [doc_a(), doc_b(), big_doc("glance", 12), big_doc("nova", 9)]
+    for g in graphs:
+        store.write_document(g)
+    ids = sorted({n.id for g in graphs for n in g.nodes if n.label != "Document"})
+    with EmbeddedStore(tmp_path / "reference") as ref:
+        for g in graphs:
+            ref.write_document(g)
+        found = 0
+        for a in ids[::3]:
+            for b in ids[1::4]:
+                store.PATH_PROBE_ROWS = 10**9  # never probe
+                whole = store.shortest_path(a, b)
+                store.PATH_PROBE_ROWS, store.PATH_PROBE_IDS = -1, 10**9  # always probe
+                probed = store.shortest_path(a, b)
+                assert probed == whole
+                expected = ref.shortest_path(a, b)
+                assert (probed is None) == (expected is None)
+                if probed is not None:
+                    found += 1
+                    assert len(probed.nodes) == len(expected.nodes)
+        assert found > 20
+
+
 def _attempt(write, graph):
     try:
         return write(graph)
