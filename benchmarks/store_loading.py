@@ -103,15 +103,16 @@ def main(argv: list[str] | None = None) -> int:
         from ptgkg.graph.stores.neo4j_store import Neo4jStore
 
         # as docs/neo4j.md configures FalkorDB: writes too long for its Bolt endpoint go to
-        # its Redis port; the Bolt-only row shows what that costs or saves
-        timings = {}
-        for path, settings in (("bolt", bolt_settings()), ("redis", bolt_settings(server))):
+        # its Redis port; the Bolt-only row shows what that costs or saves. Each way twice,
+        # alternating, the faster of each kept: the first load also warms the server up
+        timings: dict[str, float] = {}
+        for path, settings in [("bolt", bolt_settings()), ("redis", bolt_settings(server))] * 2:
             store = Neo4jStore(server.uri, settings=settings)
             store.wipe()
             with timed() as took:
                 for g in graphs:
                     store.write_document(g)
-            timings[path] = took[0]
+            timings[path] = min(took[0], timings.get(path, took[0]))
             counts = store.counts()
             store.wipe()
             store.close()
