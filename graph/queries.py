@@ -46,7 +46,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, NamedTuple
 
-from .model import DECISION_STATUSES, LABELS, Edge, Evidence, GraphExport, Node, normalize
+from .model import DECISION_STATUSES, LABELS, REL_TYPES, Edge, Evidence, GraphExport, Node, normalize
 from .stores.base import Direction, GraphStore, PathResult
 
 __all__ = [
@@ -1692,30 +1692,48 @@ def search(store: GraphStore, q: str, limit: int = 20) -> list[SearchHit]:
 
 def neighbourhood(store: GraphStore, name: str, depth: int = 1, limit: int = 200) -> GraphExport:
     """The subgraph within ``depth`` hops of ``name`` (at most ``limit`` nodes), for drawing.
-    Document nodes are left out unless the centre is one; empty when nothing matches."""
+    When a hop reaches more nodes than fit, the most strongly tied are kept: most evidence
+    on their relationships to the nodes already kept, then by id. Document nodes are left
+    out unless the centre is one; empty when nothing matches.
+
+    >>> import tempfile
+    >>> from ptgkg.graph.stores import open_store
+    >>> with open_store(tempfile.mkdtemp() + "/kg") as store:
+    ...     neighbourhood(store, "Kolla").nodes
+    []
+    """
     with store.snapshot():
         centre = resolve(store, name)
         if centre is None:
             return GraphExport([], [])
         r = _Reader(store)
-        keep_docs = centre.label == "Document"
+        # only RECORDS reaches a Document (model.SCHEMA): without it, no Document is read
+        types = None if centre.label == "Document" else [t for t in REL_TYPES if t != "RECORDS"]
         nodes: dict[str, Node] = {centre.id: centre}
         edges: dict[tuple, Edge] = {}
         frontier = [centre.id]
         for _ in range(max(0, depth)):
-            nxt = []
-            around = r.neighbours_many(frontier)
-            for nid in frontier:
-                for other, edge in around[nid]:
-                    if other.label == "Document" and not keep_docs:
-                        continue
-                    if other.id not in nodes:
-                        if len(nodes) >= limit:
-                            continue
-                        nodes[other.id] = other
-                        nxt.append(other.id)
+            ties: dict[str, int] = defaultdict(int)  # a node not kept yet -> its evidence
+            for nid, at in r.edges_many(frontier, types).items():
+                for edge in at:
                     edges[edge.key] = edge
-            frontier = nxt
+                    other = edge.target if edge.source == nid else edge.source
+                    if other not in nodes:
+                        ties[other] += len(edge.evidence)
+            # a hub has thousands of neighbours: rank them from the relationships and read
+            # only the nodes that fit (missing ones give their place to the next)
+            ranked = sorted(ties, key=lambda o: (-ties[o], o))
+            frontier = []
+            while ranked and len(nodes) < limit:
+                room = limit - len(nodes)
+                batch, ranked = ranked[:room], ranked[room:]
+                found = r.nodes(batch)
+                for nid in batch:
+                    if nid in found:
+                        nodes[nid] = found[nid]
+                        frontier.append(nid)
+            if not frontier:
+                break
         # keep only edges whose ends were both kept
         kept = [e for e in edges.values() if e.source in nodes and e.target in nodes]
         return GraphExport(list(nodes.values()), kept)

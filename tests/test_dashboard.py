@@ -268,7 +268,7 @@ def test_the_log_table_from_rows_is_the_table_from_views(kg):
     from ptgkg.graph import queries
 
     with open_store(kg, read_only=True) as store:
-        rows, views = queries.decision_log(store), queries.decisions(store, quotes=1)
+        rows, views = queries.decision_log(store), queries.decisions(store, limit=None, quotes=1)
     recurring = recurring_items(rows)
     assert recurring and recurring == recurring_items(views)
     offered = choices(rows)

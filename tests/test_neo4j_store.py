@@ -358,6 +358,14 @@ def test_answers_match_the_embedded_store(falkordb_store_factory, tmp_path):
         assert [(g.doc_id, g.content_hash) for g in store.document_graphs()] == \
             [(g.doc_id, g.content_hash) for g in ref.document_graphs()]
         assert store.edges("project:kolla") == ref.edges("project:kolla")
+        from ptgkg.graph import queries as q
+
+        for limit in (3, 200):  # who fits around a busy session is the same answer on both
+            q.clear_caches()
+            over_bolt = q.neighbourhood(store, "kolla session", depth=2, limit=limit)
+            q.clear_caches()
+            assert over_bolt.to_json_dict() == q.neighbourhood(ref, "kolla session", depth=2, limit=limit).to_json_dict()
+            assert len(over_bolt.nodes) == (3 if limit == 3 else 6) and over_bolt.edges  # the session, 5 people
 
 
 def test_generation_moves_only_on_change(falkordb_store_factory):

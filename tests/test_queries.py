@@ -300,6 +300,15 @@ def test_path_search_neighbourhood_and_overview(kg):
     assert all(n.label != "Document" for n in around.nodes)
     assert all(e.source in ids and e.target in ids and e.evidence for e in around.edges)
     assert len(q.neighbourhood(kg, "Kolla", depth=2, limit=5).nodes) == 5
+    # when not all fit, the most strongly tied stay: most evidence to Kolla, then by id
+    ties: dict[str, int] = {}
+    for e in kg.edges("project:kolla"):
+        other = e.target if e.source == "project:kolla" else e.source
+        if e.evidence and e.type != "RECORDS":
+            ties[other] = ties.get(other, 0) + len(e.evidence)
+    strongest = sorted(ties, key=lambda o: (-ties[o], o))[:3]
+    assert len(ties) > 3 and ties[strongest[0]] > min(ties.values())
+    assert [n.id for n in q.neighbourhood(kg, "Kolla", limit=4).nodes] == ["project:kolla", *strongest]
     assert q.neighbourhood(kg, "nobody at all").nodes == []
 
     view = q.overview(kg)
