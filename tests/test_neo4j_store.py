@@ -163,10 +163,11 @@ def test_server_killed_mid_ingest_loses_at_most_the_document_in_flight(tmp_path)
         server.stop()
 
 
-def _graph_query_calls(server: FalkorDBServer) -> int:
-    """How many GRAPH.QUERY commands the server's Redis port has run (Bolt runs none)."""
+def _graph_query_calls(server: FalkorDBServer, command: str = "query") -> int:
+    """How many GRAPH.QUERY (or GRAPH.RO_QUERY) commands the server's Redis port has run
+    (Bolt runs none)."""
     stats = server.redis("INFO", "commandstats").decode()
-    found = re.search(r"cmdstat_graph\.query:calls=(\d+)", stats, re.IGNORECASE)
+    found = re.search(rf"cmdstat_graph\.{command}:calls=(\d+)", stats, re.IGNORECASE)
     return int(found.group(1)) if found else 0
 
 
@@ -190,6 +191,11 @@ def test_writes_too_long_for_falkordb_bolt_go_to_its_redis_port(falkordb_server,
     assert _graph_query_calls(falkordb_server) > before
     assert over_redis == Neo4jStore(uri, settings=_settings()).get_nodes(ids)
     assert len(over_redis) == len(graphs[3].nodes)  # the rewrite's
+    # a read-only handle reads there as GRAPH.RO_QUERY, which FalkorDB runs only if it writes nothing
+    reader = Neo4jStore(uri, settings=_settings(falkordb_redis_uri=falkordb_server.redis_uri), read_only=True)
+    before = _graph_query_calls(falkordb_server, "ro_query")
+    assert reader.get_nodes(ids) == over_redis
+    assert _graph_query_calls(falkordb_server, "ro_query") > before
 
     # without the port: still written whole, over Bolt, and one warning names the setting
     store = Neo4jStore(uri, settings=_settings())

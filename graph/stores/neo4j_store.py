@@ -217,7 +217,7 @@ class _FalkorDBRedis:
     statements return (null, strings, integers, booleans, floats, lists, maps) is read
     back as the driver would give it."""
 
-    def __init__(self, uri: str, password: str, timeout: float, graph: str) -> None:
+    def __init__(self, uri: str, password: str, timeout: float, graph: str, read_only: bool = False) -> None:
         import redis  # only FalkorDB users with a Redis port configured need it
 
         self._exceptions = redis.exceptions
@@ -232,6 +232,8 @@ class _FalkorDBRedis:
                              f"(NEO4J_PASSWORD is the password), not {redact_uri(uri)}")
         self.location = f"redis://{parts.hostname}:{port}"
         self.graph = graph
+        # a read-only handle's statements run as GRAPH.RO_QUERY: FalkorDB refuses any write
+        self.command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
         address = {"host": parts.hostname, "port": port, "password": password or None,
                    "socket_connect_timeout": 5.0}
         self._client = redis.Redis(**address, socket_timeout=timeout or None)
@@ -258,7 +260,7 @@ class _FalkorDBRedis:
         try:
             if not self._connected:
                 self._connect()
-            reply = self._client.execute_command("GRAPH.QUERY", self.graph, query, "--compact")
+            reply = self._client.execute_command(self.command, self.graph, query, "--compact")
         except (self._exceptions.ConnectionError, self._exceptions.TimeoutError) as exc:
             raise ServiceUnavailable(f"FalkorDB at {self.location}: {exc}") from None
         except self._exceptions.ResponseError as exc:
@@ -558,8 +560,8 @@ class Neo4jStore(GraphStore):
             if self.dialect is cypher.FALKORDB and settings.falkordb_redis_uri:
                 # FalkorDB 4.16's Bolt endpoint names the graph after the first key of a
                 # RUN's extra map: 'falkordb', or 'db' once a database is named (measured)
-                self._redis = _FalkorDBRedis(settings.falkordb_redis_uri, self._password,
-                                             settings.neo4j_read_timeout_s, "db" if self.database else "falkordb")
+                self._redis = _FalkorDBRedis(settings.falkordb_redis_uri, self._password, settings.neo4j_read_timeout_s,
+                                             "db" if self.database else "falkordb", read_only)
             if not read_only:
                 self._ensure_schema()
             self._degrees_kept = self._degrees_kept or self._read_degrees_kept()
