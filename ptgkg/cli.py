@@ -349,11 +349,13 @@ def ask_profile(name: str, store: Optional[str] = StoreOpt, json_out: bool = Jso
 def ask_decisions(project: Optional[str] = typer.Option(None, "--project"),
                   topic: Optional[str] = typer.Option(None, "--topic"),
                   status: Optional[str] = typer.Option(None, "--status", help="agreed, action, proposed or open"),
-                  limit: int = typer.Option(100, "--limit", min=0, help="the newest N (0: all of them)"),
+                  limit: int = typer.Option(0, "--limit", min=0, help="only the newest N (default 0: all of them)"),
                   store: Optional[str] = StoreOpt, json_out: bool = JsonOpt) -> None:
-    """The decision log, newest first."""
+    """The decision log, newest first: every decision unless --limit is given."""
     from .graph import queries
 
+    # all by default, as the log has always listed (unlike queries.decisions, which
+    # answers with the newest DECISION_LIMIT for pages that show them)
     with _reading(store) as st:
         found = queries.decisions_answer(st, project=project, topic=topic, status=status, limit=limit or None)
     rows = found.decisions

@@ -8,6 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ptgkg.cli import app
+from ptgkg.graph import queries
+from ptgkg.graph.stores import open_store
 
 runner = CliRunner()
 
@@ -102,7 +104,7 @@ def test_ask_profile_and_decisions(kg):
     rows = json.loads(result.stdout)
     assert rows and all(r["evidence"] for r in rows)
     assert any("ceph-ansible" in r["text"] for r in rows)
-    assert "note:" not in result.stderr  # all of them: fewer than the default 100
+    assert "note:" not in result.stderr  # every decision, by default
     # --limit keeps the newest, and says how many there are (stderr: stdout stays JSON)
     newest = invoke("ask", "decisions", "--project", "Kolla", "--limit", "1", "--store", kg, "--json")
     assert json.loads(newest.stdout) == rows[:1]
@@ -111,6 +113,10 @@ def test_ask_profile_and_decisions(kg):
     assert f"the newest 2 of {len(rows)} decisions" in text.stdout
     assert len(json.loads(invoke("ask", "decisions", "--project", "Kolla", "--limit", "0", "--store", kg,
                                  "--json").stdout)) == len(rows)
+    # the log lists every decision by default, past the 100 a profile shows
+    every = json.loads(invoke("ask", "decisions", "--store", kg, "--json").stdout)
+    with open_store(kg, read_only=True) as store:
+        assert len(every) == queries.decisions_answer(store, limit=None).total > queries.DECISION_LIMIT
 
 
 def test_ask_path_and_unknown_name(kg):
