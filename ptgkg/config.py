@@ -51,8 +51,8 @@ class Settings(BaseSettings):
     # A server's own hint (Neo4j's connection.recv_timeout_seconds) takes precedence.
     neo4j_read_timeout_s: float = 120.0
     # FalkorDB only: its Redis port (redis://host:port, no credentials: NEO4J_PASSWORD is
-    # its password on both ports). Writes too long for its Bolt endpoint go there; without
-    # it they go over Bolt, which FalkorDB 4.16 can crash on (graph/cypher.py,
+    # its password on both ports). Statements too long for its Bolt endpoint go there;
+    # without it they go over Bolt, which FalkorDB 4.16 can crash on (graph/cypher.py,
     # FALKORDB_BOLT_MESSAGE_BYTES)
     falkordb_redis_uri: str | None = None
 
