@@ -164,12 +164,11 @@ def run_child(args: Sequence[str], cwd: Path | str | None = None, env: dict | No
 
 def bolt_settings(server=None):
     """Settings for FalkorDB (no auth): NEO4J_* credentials meant for another server stay
-    out. Given the server, writes too long for its Bolt endpoint go to its Redis port."""
-    from ptgkg.config import Settings
+    out. Given the server, statements too long for its Bolt endpoint go to its Redis port
+    (``tests._bolt.falkordb_settings``, where servers come from too)."""
+    from tests._bolt import falkordb_settings
 
-    return Settings().model_copy(update={"neo4j_username": None, "neo4j_password": None,
-                                         "neo4j_database": None,
-                                         "falkordb_redis_uri": server.redis_uri if server else None})
+    return falkordb_settings(server)
 
 
 @contextmanager

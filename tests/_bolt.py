@@ -105,7 +105,7 @@ class FalkorDBServer:
 
     @property
     def redis_uri(self) -> str:
-        """Its Redis port, where the store sends writes too long for FalkorDB's Bolt endpoint."""
+        """Its Redis port, where the store sends statements too long for FalkorDB's Bolt endpoint."""
         return f"redis://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 20.0) -> "FalkorDBServer":
@@ -205,16 +205,20 @@ def _factory(uri: str, settings=None):
     return make, opened
 
 
-@pytest.fixture
-def falkordb_store_factory(falkordb_server):
+def falkordb_settings(server: FalkorDBServer | None = None):
+    """Settings for a FalkorDB server: it runs without auth, so NEO4J_* credentials meant
+    for another server stay out. Given the server, statements too long for its Bolt
+    endpoint go to its Redis port, as docs/neo4j.md recommends for FalkorDB."""
     from ptgkg.config import Settings
 
-    # FalkorDB runs without auth: credentials meant for a Neo4j in the environment stay
-    # out. Long writes go to its Redis port, as docs/neo4j.md recommends for FalkorDB
-    settings = Settings().model_copy(update={"neo4j_username": None, "neo4j_password": None,
-                                             "neo4j_database": None,
-                                             "falkordb_redis_uri": falkordb_server.redis_uri})
-    make, opened = _factory(falkordb_server.uri, settings)
+    return Settings().model_copy(update={"neo4j_username": None, "neo4j_password": None,
+                                         "neo4j_database": None,
+                                         "falkordb_redis_uri": server.redis_uri if server else None})
+
+
+@pytest.fixture
+def falkordb_store_factory(falkordb_server):
+    make, opened = _factory(falkordb_server.uri, falkordb_settings(falkordb_server))
     yield make
     for store in opened:
         store.close()

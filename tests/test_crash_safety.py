@@ -176,9 +176,9 @@ def test_full_disk_during_cli_ingest(prepared, tmp_path):
 
 # --------------------------------------------------------------------------- Bolt
 def _bolt_settings():
-    from ptgkg.config import Settings
+    from tests._bolt import falkordb_settings
 
-    return Settings().model_copy(update={"neo4j_username": None, "neo4j_password": None, "neo4j_database": None})
+    return falkordb_settings()
 
 
 def _bolt_env() -> dict[str, str]:

@@ -68,6 +68,8 @@ _EDGE_KEY = operator.attrgetter("source", "type", "target")
 def _each_once(edges: Iterable[Edge]) -> list[Edge]:
     """Edges by key, each once: an undirected pattern gives a self-loop twice."""
     return sorted({_EDGE_KEY(e): e for e in edges}.values(), key=_EDGE_KEY)
+
+
 _BYTES_NODE_FIELDS = cypher.NODE_READ_FIELDS + cypher.DOCUMENT_FIELDS
 #: FalkorDB: how many times one document is re-read and re-written when other writers got in first
 _MAX_CONFLICTS = 60
