@@ -4,6 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 STORE  ?= .ptgkg
+LINT   := tests/cypher_lint
 
 .PHONY: setup run test ingest clean
 
@@ -24,8 +25,15 @@ ingest: setup
 run: ingest
 	$(VENV)/bin/ptgkg dashboard --store $(STORE) --port $(PORT) --allow-ingest
 
-test: setup
+# Neo4j's own Cypher front end, from npm, for tests/test_neo4j_cypher.py (which says
+# it is skipped, and why, where npm is missing)
+$(LINT)/node_modules/.installed: $(LINT)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix $(LINT) --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: tests/test_neo4j_cypher.py will be skipped"; fi
+
+test: setup $(LINT)/node_modules/.installed
 	$(PY) -m pytest -q
 
 clean:
-	rm -rf $(VENV) $(STORE) .pytest_cache
+	rm -rf $(VENV) $(STORE) .pytest_cache $(LINT)/node_modules
