@@ -37,7 +37,7 @@ NODE = shutil.which("node")
 #: only ever to FalkorDB
 FALKORDB_ONLY = {cypher.PROBE_FALKORDB, cypher.FALKORDB_INDEXES}
 #: the statements the store sends as written, whatever the dialect
-SHARED = [cypher.WIPE, cypher.ENSURE_META, cypher.LOCK_META, cypher.READ_META, cypher.LIST_DOCUMENTS,
+SHARED = [cypher.PROBE_NEO4J, cypher.WIPE, cypher.ENSURE_META, cypher.LOCK_META, cypher.READ_META, cypher.LIST_DOCUMENTS,
           cypher.READ_DEGREES_KEPT, cypher.DEGREES_KEPT, cypher.EVENT_SESSIONS, cypher.EVENT_DOCUMENTS,
           cypher.COUNT_NODES]
 #: builders without a dialect, whose statements go to Neo4j as they are
@@ -216,6 +216,16 @@ def test_every_statement_sent_to_neo4j_passes_its_own_cypher_front_end(linter, s
     failures = [f"{sent_to_neo4j[s]}: {'; '.join(errors)}\n    {s[:400]}"
                 for s, errors in zip(checked, linter(checked)) if errors]
     assert not failures, f"{len(failures)} of {len(checked)} statement shapes fail on Neo4j:\n" + "\n".join(failures)
+
+
+def test_every_statement_constant_is_checked_or_falkordb_only():
+    """A statement written as a constant of graph/cypher.py is in SHARED or FALKORDB_ONLY,
+    so none reaches Neo4j unchecked."""
+    constants = {name for name, value in vars(cypher).items()
+                 if name.isupper() and not name.startswith("_") and isinstance(value, str)
+                 and re.search(r"\b(MATCH|MERGE|RETURN|CREATE|CALL|UNWIND)\b", value)}
+    assert {name for name in constants if getattr(cypher, name) not in set(SHARED) | FALKORDB_ONLY} == set()
+    assert len(constants) >= 12
 
 
 def test_the_front_end_refuses_what_neo4j_refuses(linter):
