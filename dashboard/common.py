@@ -133,7 +133,7 @@ def _cached_call(name: str, location: str, generation: str, args: tuple, kwargs:
 
 
 #: the decision log's list (every decision as a table row, one quote each), the one answer
-#: the log, its recurring items and the collaboration network are all built from
+#: the log, its recurring items and the collaboration network's PTG filter are built from
 _DECISION_LOG = ("decision_log", (), ())
 
 
@@ -145,7 +145,13 @@ def _decision_log(location: str, generation: str) -> list[queries.DecisionRow]:
 def _collaboration_network(store: GraphStore, location: str, generation: str) -> Any:
     from .network import collaboration_network  # networkx is only needed by that page
 
-    return collaboration_network(store, decisions=_decision_log(location, generation))
+    return collaboration_network(store)
+
+
+def _decision_events(store: GraphStore, location: str, generation: str) -> dict[str, list[str]]:
+    from .network import decision_events
+
+    return decision_events(_decision_log(location, generation))
 
 
 def _recurring_items(store: GraphStore, location: str, generation: str) -> dict[str, list[str]]:
@@ -184,6 +190,7 @@ def _log_recurring(store: GraphStore, location: str, generation: str, project: s
 #: cached like the queries: name -> fn(store, location, generation, *args, **kwargs)
 _EXTRAS: dict[str, Callable[..., Any]] = {
     "collaboration_network": _collaboration_network,
+    "decision_events": _decision_events,
     "recurring_items": _recurring_items,
     "log_options": _log_options,
     "page_recurring": _page_recurring,
@@ -193,12 +200,13 @@ _EXTRAS: dict[str, Callable[..., Any]] = {
 
 def cached(name: str, *args: Any, **kwargs: Any) -> Any:
     """``queries.<name>(store, *args, **kwargs)`` (or one of the dashboard's own answers:
-    ``collaboration_network``, the decision log's filter options ``log_options`` and its
-    recurring items: ``recurring_items`` of every decision, ``page_recurring`` of some,
-    ``log_recurring`` of a project's and/or topic's), cached until
-    the graph changes, shared by every session: treat it as read-only. The decision log's
-    list, ``cached("decision_log")``, is the one the network and the recurring items are
-    built from, so a graph's decisions are read once for all three.
+    ``collaboration_network`` and its decisions' events ``decision_events``, the decision
+    log's filter options ``log_options`` and its recurring items: ``recurring_items`` of
+    every decision, ``page_recurring`` of some, ``log_recurring`` of a project's and/or
+    topic's), cached until the graph changes, shared by every session: treat it as
+    read-only. The decision log's list, ``cached("decision_log")``, is the one the
+    decisions' events and the recurring items are built from, so a graph's decisions are
+    read once for all three.
     Exceptions (``NotFound``...) are not cached."""
     store = require_store()
     return _cached_call(name, settings().store, store.generation(), tuple(args), tuple(sorted(kwargs.items())))

@@ -7,8 +7,13 @@ filtered by PTG and explained when clicked; its ``weight`` is the number of
 shared topics plus shared decisions (at least 1). Node ``activity`` is the
 project's degree in the whole graph.
 
-Built from store primitives only (``counts``/``top_nodes``/``edges``) plus
-:func:`ptgkg.graph.queries.decision_log`, so it runs on every store.
+Built from store primitives only (``counts``/``top_nodes``/``edges_many``), so it
+runs on every store. A link's decisions are known by id, from their ``INVOLVES`` and
+``ABOUT`` relationships: their rows (status, text, date, events) come from
+:func:`ptgkg.graph.queries.decision_views` for the links a user looks at, and their
+events (:func:`decision_events`) only when the network is filtered by PTG. Reading
+every decision's quotes in context first took two thirds of the page's first render
+on a large graph (27,584 decisions).
 
 >>> import tempfile
 >>> from ptgkg.graph.stores import open_store
@@ -30,9 +35,9 @@ from ptgkg.graph import queries
 from ptgkg.graph.model import Node
 from ptgkg.graph.stores.base import GraphStore
 
-__all__ = ["Pair", "Network", "EventInfo", "collaboration_network", "filter_network", "to_networkx",
+__all__ = ["Pair", "Network", "EventInfo", "collaboration_network", "decision_events", "filter_network", "to_networkx",
            "Analytics", "analyse", "betweenness_sample", "BETWEENNESS_BUDGET", "BETWEENNESS_MIN_SAMPLE",
-           "cytoscape_elements", "pair_key", "community_palette"]
+           "cytoscape_elements", "strongest_pairs", "DRAWN_LINKS", "pair_key", "community_palette"]
 
 
 def pair_key(a: str, b: str) -> tuple[str, str]:
@@ -54,15 +59,15 @@ class EventInfo:
 
 @dataclass
 class Pair:
-    """Two projects that work together, with what shows it. ``decisions`` (newest first) are
-    the decision log's rows (status, text, events, date, first quote), or views with all
-    their quotes when the pair has no ``evidence`` of its own to show."""
+    """Two projects that work together, with what shows it: ``topics`` (those its own
+    relationships name, then those of its decisions), ``decision_ids`` (every decision
+    involving both, by id) and ``evidence`` (its own quotes in context, newest first)."""
 
     a: str
     b: str
     topics: list[str] = field(default_factory=list)
     edge_topics: list[str] = field(default_factory=list)
-    decisions: list[queries.DecisionRow | queries.DecisionView] = field(default_factory=list)
+    decision_ids: list[str] = field(default_factory=list)
     evidence: list[queries.EvidenceView] = field(default_factory=list)
 
     @property
@@ -71,17 +76,17 @@ class Pair:
 
     @property
     def weight(self) -> int:
-        return max(1, len(self.topics) + len(self.decisions))
+        return max(1, len(self.topics) + len(self.decision_ids))
 
     @property
     def events(self) -> list[str]:
-        """The PTGs it shows: its quotes' first, then its decisions'."""
+        """The PTGs its quotes show (its decisions' events are in their views)."""
         return self.first_events(None)
 
     def first_events(self, n: int | None) -> list[str]:
         """The first ``n`` (None: all) of :attr:`events`, without going through the rest."""
         found: dict[str, None] = {}
-        for e in itertools.chain((v.event for v in self.evidence), (e for d in self.decisions for e in d.events)):
+        for e in (v.event for v in self.evidence):
             if e and e not in found:
                 found[e] = None
                 if len(found) == n:
@@ -95,6 +100,8 @@ class Network:
     activity: dict[str, int] = field(default_factory=dict)
     pairs: dict[tuple[str, str], Pair] = field(default_factory=dict)
     events: list[EventInfo] = field(default_factory=list)
+    #: what each decision of a link is ABOUT (topic names), by decision id
+    decision_topics: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def kinds(self) -> list[str]:
@@ -125,17 +132,15 @@ def _all(store: GraphStore, label: str) -> list[tuple[Node, int]]:
     return store.top_nodes(label, total) if total else []
 
 
-def collaboration_network(store: GraphStore, decisions: Iterable[queries.DecisionRow] | None = None) -> Network:
-    """Every project pair that collaborates, with topics, decisions and evidence in context.
-    ``decisions``: ``queries.decision_log(store)`` when the caller has it already (the
-    dashboard shares the decision log's list); read here otherwise."""
+def collaboration_network(store: GraphStore) -> Network:
+    """Every project pair that collaborates, with topics, decisions (by id) and evidence in context."""
     # tens of thousands of links, quotes and lists that stay (cached): without the cyclic
     # collector rescanning them as they grow (a tenth of a second on a dense network)
-    with queries.collector_paused():
-        return _collaboration_network(store, decisions)
+    with queries.collector_paused(), store.snapshot():
+        return _collaboration_network(store)
 
 
-def _collaboration_network(store: GraphStore, decisions: Iterable[queries.DecisionRow] | None) -> Network:
+def _collaboration_network(store: GraphStore) -> Network:
     net = Network()
     for node, degree in _all(store, "Project"):
         net.projects[node.id] = node
@@ -155,52 +160,70 @@ def _collaboration_network(store: GraphStore, decisions: Iterable[queries.Decisi
             pending.append((pair, edge.evidence))
     views = queries.evidence_views(store, [ev for _, evs in pending for ev in evs])
     by_key = {(v.doc, v.start, v.end, v.quote): v for v in views}
+    placed: set[tuple[tuple[str, str], int]] = set()  # (pair, view): one view per distinct item
     for pair, evs in pending:
         for ev in evs:
             v = by_key.get((ev.doc, ev.start, ev.end, ev.quote))
-            if v is not None and v not in pair.evidence:
+            if v is not None and (pair.key, id(v)) not in placed:
+                placed.add((pair.key, id(v)))
                 pair.evidence.append(v)
-    ids_by_name: dict[str, list[str]] = {}
-    for nid, n in net.projects.items():
-        ids_by_name.setdefault(n.name, []).append(nid)
-    # the log's rows (what a link shows of each decision); a pair without quotes of its own
-    # shows its decisions' evidence instead, so those decisions come as views with all of it
-    for d in queries.decision_log(store) if decisions is None else decisions:
-        ids = sorted({i for name in d.projects for i in ids_by_name.get(name, [])})
+    # the decisions involving two or more projects and what they are ABOUT, from the ends
+    # of those relationships alone (with evidence, as every answer): no quote is read
+    involving: dict[str, list[str]] = defaultdict(list)
+    for pid, keys in store.edge_keys(list(net.projects), ["INVOLVES"], "in").items():
+        for decision, _, _ in keys:
+            if pid not in involving[decision]:
+                involving[decision].append(pid)
+    shared = sorted(d for d, ids in involving.items() if len(ids) > 1)
+    about = store.edge_keys(shared, ["ABOUT"], "out")
+    names = {n.id: n.name for n in store.get_nodes({t for keys in about.values() for _, _, t in keys})}
+    for did in shared:
+        net.decision_topics[did] = list(dict.fromkeys(names[t] for _, _, t in about[did] if t in names))
+        ids = sorted(involving[did])
         for i, a in enumerate(ids):
             for b in ids[i + 1:]:
-                raw.setdefault(pair_key(a, b), Pair(*pair_key(a, b))).decisions.append(d)
-    unquoted = [pair for pair in raw.values() if not pair.evidence and pair.decisions]
-    if unquoted:
-        full = {d.node.id: d for d in queries.decision_views(
-            store, {d.id for pair in unquoted for d in pair.decisions})}
-        for pair in unquoted:
-            pair.decisions = [full[d.id] for d in pair.decisions]
+                pair = raw.get((a, b))
+                if pair is None:
+                    pair = raw[(a, b)] = Pair(a, b)
+                pair.decision_ids.append(did)
     for pair in raw.values():
         pair.evidence.sort(key=lambda v: (v.date or "", v.doc, v.start), reverse=True)
-        pair.topics = _topics(pair.edge_topics, pair.decisions)
+        pair.topics = _topics(pair.edge_topics, pair.decision_ids, net.decision_topics)
     net.pairs = raw
     events = [EventInfo(n.name, _s(n.props.get("cycle")), _s(n.props.get("start"))) for n, _ in _all(store, "Event")]
     net.events = sorted(events, key=lambda e: (e.start or "9999", e.name))
     return net
 
 
+def decision_events(rows: Iterable[queries.DecisionRow]) -> dict[str, list[str]]:
+    """Each decision's events (its sessions', then its quotes'), by id, from the decision
+    log's rows: what :func:`filter_network` keeps a link's decisions by."""
+    return {row.id: list(row.events) for row in rows}
+
+
 def _s(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
-def _topics(edge_topics: Iterable[str], decisions: Iterable[queries.DecisionRow | queries.DecisionView]) -> list[str]:
+def _topics(edge_topics: Iterable[str], decision_ids: Iterable[str], decision_topics: dict[str, list[str]]) -> list[str]:
     out = list(dict.fromkeys(edge_topics))
-    for d in decisions:
-        out.extend(t for t in d.topics if t not in out)
+    seen = set(out)
+    for did in decision_ids:
+        for t in decision_topics.get(did, ()):
+            if t not in seen:
+                seen.add(t)
+                out.append(t)
     return out
 
 
 def filter_network(net: Network, events: Iterable[str] | None = None, kinds: Iterable[str] | None = None,
-                   min_weight: int = 1) -> Network:
-    """The network seen from some PTGs only (evidence and decisions from those events) and
-    some project kinds only; pairs left with nothing to show are dropped."""
+                   min_weight: int = 1, decision_events: dict[str, list[str]] | None = None) -> Network:
+    """The network seen from some PTGs only (quotes and decisions from those events) and
+    some project kinds only; pairs left with nothing to show are dropped. Filtering by PTG
+    needs each decision's events (:func:`decision_events`)."""
     wanted_events = set(events) if events else None
+    if wanted_events is not None and decision_events is None:
+        raise ValueError("filtering by PTG needs decision_events")
     wanted_kinds = set(kinds) if kinds else None
     projects = {i: n for i, n in net.projects.items()
                 if wanted_kinds is None or str(n.props.get("kind") or "unknown") in wanted_kinds}
@@ -210,15 +233,16 @@ def filter_network(net: Network, events: Iterable[str] | None = None, kinds: Ite
             continue
         if wanted_events is not None:
             evidence = [v for v in pair.evidence if v.event in wanted_events]
-            decisions = [d for d in pair.decisions if wanted_events & set(d.events)]
+            decision_ids = [d for d in pair.decision_ids if wanted_events.intersection(decision_events.get(d, ()))]
             edge_topics = pair.edge_topics if evidence else []
-            pair = replace(pair, evidence=evidence, decisions=decisions, edge_topics=edge_topics,
-                           topics=_topics(edge_topics, decisions))
-            if not evidence and not decisions:
+            pair = replace(pair, evidence=evidence, decision_ids=decision_ids, edge_topics=edge_topics,
+                           topics=_topics(edge_topics, decision_ids, net.decision_topics))
+            if not evidence and not decision_ids:
                 continue
         if pair.weight >= min_weight:
             pairs[key] = pair
-    return Network(projects=projects, activity=net.activity, pairs=pairs, events=net.events)
+    return Network(projects=projects, activity=net.activity, pairs=pairs, events=net.events,
+                   decision_topics=net.decision_topics)
 
 
 def to_networkx(net: Network) -> nx.Graph:
@@ -312,13 +336,39 @@ def community_palette(i: int) -> str:
     return _PALETTE[i % len(_PALETTE)]
 
 
-def cytoscape_elements(net: Network, analytics: Analytics) -> dict[str, list[dict[str, Any]]]:
-    """Elements for ``st_link_analysis``. The component's info panel writes element data
-    into HTML, so every string from a note is HTML-escaped here."""
+#: the most links the drawing shows, strongest first. A dense network's force layout
+#: settles, after seconds in the browser, into a blob of overlapping nodes (310 projects
+#: and 15,342 links on the large synthetic graph); its strongest links show its shape.
+#: Communities, centralities and the evidence box still use every link
+DRAWN_LINKS = 500
+
+
+def strongest_pairs(net: Network, limit: int | None = DRAWN_LINKS) -> list[Pair]:
+    """The network's links, strongest first (weight, then quotes, then ids), the first ``limit``.
+
+    >>> net = Network(pairs={("a", "b"): Pair("a", "b", topics=["x"]), ("a", "c"): Pair("a", "c", topics=["x", "y"])})
+    >>> [p.key for p in strongest_pairs(net, 1)]
+    [('a', 'c')]
+    """
+    ranked = sorted(net.pairs.values(), key=lambda p: (-p.weight, -len(p.evidence), p.key))
+    return ranked if limit is None else ranked[:limit]
+
+
+def cytoscape_elements(net: Network, analytics: Analytics, limit: int | None = DRAWN_LINKS
+                       ) -> dict[str, list[dict[str, Any]]]:
+    """Elements for ``st_link_analysis``: the ``limit`` strongest links (None: all) and the
+    projects they join, sized by activity relative to the most active of them. The
+    component's info panel writes element data into HTML, so every string from a note is
+    HTML-escaped here."""
     esc = html.escape
     nodes, edges = [], []
     partners = net.partner_counts()
+    drawn = strongest_pairs(net, limit)
+    shown = {pid for pair in drawn for pid in pair.key}
+    biggest = max((net.activity.get(pid, 0) for pid in shown), default=0) or 1
     for pid in net.linked():
+        if pid not in shown:
+            continue
         n = net.projects[pid]
         c = analytics.community_of.get(pid, 0)
         nodes.append({"data": {
@@ -326,15 +376,16 @@ def cytoscape_elements(net: Network, analytics: Analytics) -> dict[str, list[dic
             "kind": esc(str(n.props.get("kind") or "unknown")),
             "activity": net.activity.get(pid, 0),
             "partners": partners.get(pid, 0),
-            "size": min(90, 22 + 4 * net.activity.get(pid, 0) ** 0.5 * 3),
+            "size": round(20 + 50 * (max(0, net.activity.get(pid, 0)) / biggest) ** 0.5, 1),
         }})
-    for i, ((a, b), pair) in enumerate(sorted(net.pairs.items())):
+    for i, pair in enumerate(sorted(drawn, key=lambda p: p.key)):
+        a, b = pair.key
         weight = pair.weight
         edges.append({"data": {
             "id": f"pair-{i}", "source": a, "target": b, "label": "COLLABORATES_WITH",
             "weight": weight, "width": min(12, 1 + 1.5 * weight),
             "topics": esc(", ".join(pair.topics[:6]) or "-"),
-            "decisions": len(pair.decisions), "quotes": len(pair.evidence),
+            "decisions": len(pair.decision_ids), "quotes": len(pair.evidence),
             "events": esc(", ".join(pair.first_events(4)) or "-"),
         }})
     return {"nodes": nodes, "edges": edges}

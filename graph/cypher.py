@@ -57,7 +57,7 @@ __all__ = [
     "META_LABEL", "Dialect", "NEO4J", "FALKORDB", "check_label", "check_type",
     "falkordb_literal", "with_parameter_header", "FALKORDB_BOLT_MESSAGE_BYTES", "label_pattern",
     "PROBE_NEO4J", "PROBE_FALKORDB", "FALKORDB_INDEXES", "ENSURE_META", "LOCK_META", "READ_META",
-    "read_document", "LIST_DOCUMENTS", "read_state", "edges_many", "edges_between", "neighbours",
+    "read_document", "LIST_DOCUMENTS", "read_state", "edges_many", "edge_keys", "edges_between", "neighbours",
     "KEEP_DEGREES", "READ_DEGREES_KEPT", "DEGREES_KEPT", "keep_degrees",
     "BOLT_PARAMETER_BUDGET",
     "batched", "BATCH_ROWS", "BATCH_ROW_BYTES", "NODE_ROW", "EDGE_ROW", "NEIGHBOUR_ROW",
@@ -704,6 +704,18 @@ def edges_many(label: str, direction: str, dialect: Dialect | None = None,
     arrow = _relationships(direction, types)
     return _edge_rows(dialect or NEO4J, f"UNWIND $ids AS id MATCH (n:`{check_label(label)}` {{id: id}}){arrow}()",
                       legacy)
+
+
+def edge_keys(label: str, direction: str, dialect: Dialect | None = None, types: Sequence[str] | None = None) -> str:
+    """Parameters: ``$ids`` (nodes of ``label``). Batches of ``[source id, type, target id]``
+    rows, one per relationship of ``types`` (None: all; not empty) with evidence at those
+    nodes: ids only, no quotes or properties. A relationship between two of the nodes
+    comes once from each."""
+    arrow = _relationships(direction, types)
+    return batched(
+        f"UNWIND $ids AS id MATCH (n:`{check_label(label)}` {{id: id}}){arrow}() WHERE " + _EVIDENCED.format(var="r") + " "
+        "WITH startNode(r).id AS s, type(r) AS t, endNode(r).id AS o",
+        "s, t, o", "[s, t, o]", "4 * (size(s) + size(o) + size(t)) + 32", "[s, t, o]", dialect or NEO4J)
 
 
 def edges_between(source_label: str, target_label: str, dialect: Dialect | None = None,

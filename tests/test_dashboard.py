@@ -186,7 +186,7 @@ def test_network_elements_escape_html_for_the_component_info_panel(kg):
             assert "<" not in str(value) and ">" not in str(value)
 
 
-def test_the_network_and_the_recurring_items_are_built_from_the_decision_logs_own_list(kg, monkeypatch):
+def test_the_ptg_filter_and_the_recurring_items_are_built_from_the_decision_logs_own_list(kg, monkeypatch):
     from ptgkg.dashboard import common
     from ptgkg.dashboard.decision_log import recurring_items
 
@@ -198,9 +198,9 @@ def test_the_network_and_the_recurring_items_are_built_from_the_decision_logs_ow
     net = common._cached_call("collaboration_network", where, generation, (), ())
     # the key cached("decision_log") gives the decision log page
     log = common._cached_call("decision_log", where, generation, (), ())
-    shared = {id(d) for d in log}
-    quoted = [d for pair in net.pairs.values() if pair.evidence for d in pair.decisions]
-    assert quoted and all(id(d) in shared for d in quoted)  # the same objects: read once for both
+    events = common._cached_call("decision_events", where, generation, (), ())
+    assert events == {d.id: d.events for d in log}
+    assert {d for pair in net.pairs.values() for d in pair.decision_ids} <= set(events)
     assert common._cached_call("recurring_items", where, generation, (), ()) == recurring_items(log)
 
 

@@ -227,22 +227,43 @@ def test_a_row_names_its_document_by_title_else_source_else_id(store):
     assert sources == {v.node.id: _row_of(v)[-1] for v in q.decisions(store)}
 
 
-def test_network_links_carry_their_decisions_in_order_with_evidence(log):
-    full = q.decisions(log)
+def test_network_links_carry_the_decisions_involving_both_and_their_topics(log):
+    full = q.decisions(log, limit=None)
     net = network.collaboration_network(log)
-    by_id = {d.node.id: d for d in full}
     names = {n.id: n.name for n in net.projects.values()}
     seen = 0
     for (a, b), pair in net.pairs.items():
         expected = [d for d in full if {names[a], names[b]} <= set(d.projects)]
-        assert [d.id for d in pair.decisions] == [d.node.id for d in expected]
-        for d in pair.decisions:
-            if pair.evidence:  # the log's row: its first quote as text
-                assert tuple(d) == _row_of(by_id[d.id])
-            else:  # every quote, when the link has none of its own to show
-                assert d.evidence == by_id[d.id].evidence
-            seen += 1
+        assert sorted(pair.decision_ids) == sorted(d.node.id for d in expected)
+        assert all(set(d.topics) <= set(pair.topics) for d in expected)
+        assert pair.weight == max(1, len(pair.topics) + len(expected))
+        # what the page shows of a link's decisions: their views, newest first, read for it alone
+        assert q.decision_views(log, pair.decision_ids) == expected
+        seen += len(expected)
     assert seen and any(p.evidence for p in net.pairs.values()) and any(not p.evidence for p in net.pairs.values())
+
+
+def test_the_network_reads_no_decision_quotes_until_filtered_by_ptg(log, monkeypatch):
+    rows = q.decision_log(log)
+    events = network.decision_events(rows)
+    q.clear_caches()
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the network read every decision in context")
+
+    for name in ("decision_log", "decisions", "decisions_answer", "_decision_facts", "_one_decision"):
+        monkeypatch.setattr(q, name, refused)
+    net = network.collaboration_network(log)
+    monkeypatch.undo()
+    assert net.pairs and {d for p in net.pairs.values() for d in p.decision_ids} <= set(events)
+    with pytest.raises(ValueError):
+        network.filter_network(net, [net.events[0].name])
+    for event in (e.name for e in net.events):
+        sub = network.filter_network(net, [event], decision_events=events)
+        for key, pair in sub.pairs.items():
+            assert all(event in events[d] for d in pair.decision_ids)
+            assert all(v.event == event for v in pair.evidence)
+            assert set(pair.decision_ids) == {d for d in net.pairs[key].decision_ids if event in events[d]}
 
 
 def test_the_collector_runs_again_after_the_log_and_the_network_unless_it_was_off(log):

@@ -295,6 +295,31 @@ def test_edges_between_gives_the_relationships_joining_each_pair_either_way(stor
     assert store.edges_between([("project:kolla", "project:missing")]) == {("project:kolla", "project:missing"): []}
 
 
+def test_edge_keys_are_the_ends_of_the_relationships_with_evidence(store):
+    """What the collaboration network reads of every decision: which relationships with
+    evidence a node has, as its edges list them, without their quotes."""
+    store.write_document(doc_a())
+    store.write_document(doc_b())
+    b = DocBuilder("loops", "A note with a self-loop and an unsupported fact", date="2024-04-10")
+    b.node("Project", "Kolla", kind="team")
+    b.node("Project", "TripleO", kind="team")
+    b.edge("project:kolla", "COLLABORATES_WITH", "project:kolla", "Kolla works with itself on the image layout")
+    b.edge("project:tripleo", "COLLABORATES_WITH", "project:kolla")  # no quote: not a fact to show
+    store.write_document(b.build())
+    assert not _edge(store, ("project:tripleo", "COLLABORATES_WITH", "project:kolla")).evidence
+    ids = ["project:kolla", "project:tripleo", "session:kolla-caracal-health-checks", "project:missing"]
+    for direction in ("out", "in", "both"):
+        for types in (None, ["COLLABORATES_WITH"], ["PARTICIPATED_IN", "RECORDS"], []):
+            expected = {i: [e.key for e in edges if e.evidence]
+                        for i, edges in store.edges_many(ids, types, direction).items()}
+            assert store.edge_keys(ids, types, direction) == expected, (direction, types)
+    keys = store.edge_keys(["project:kolla", "project:tripleo"], ["COLLABORATES_WITH"])
+    assert keys["project:kolla"] == [("project:kolla", "COLLABORATES_WITH", "project:kolla"),
+                                     ("project:kolla", "COLLABORATES_WITH", "project:tripleo")]
+    assert keys["project:tripleo"] == [("project:kolla", "COLLABORATES_WITH", "project:tripleo")]
+    assert store.edge_keys(["project:missing"]) == {"project:missing": []}
+
+
 def test_counts_and_top_nodes(store):
     store.write_document(doc_a())
     store.write_document(doc_b())

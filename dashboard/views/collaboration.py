@@ -47,10 +47,10 @@ FOCUS_PARTNERS = 25  # links explained under a focused project
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def network_view(location: str, generation: str, events: tuple[str, ...], kinds: tuple[str, ...],
-                 min_weight: int, _net):
+                 min_weight: int, _net, _decision_events):
     """The filtered network, its communities and centralities, and the drawing's elements,
     computed once per graph version and filter (Louvain and betweenness are the slow part)."""
-    sub = filter_network(_net, list(events) or None, list(kinds) or None, min_weight)
+    sub = filter_network(_net, list(events) or None, list(kinds) or None, min_weight, _decision_events)
     analytics = analyse(to_networkx(sub))
     return sub, analytics, cytoscape_elements(sub, analytics), focus_choices(sub)
 
@@ -66,8 +66,16 @@ def focus_choices(sub) -> dict[str, str]:
     return choices
 
 
+def newest_first(ids, quotes: int | None = None):
+    """The views of these decisions (status, text, events, date, ``quotes`` quotes each;
+    None: as many as a decision view shows), newest first: read for what is shown only."""
+    return cached("decision_views", tuple(sorted(set(ids))), quotes=quotes) if ids else []
+
+
+# each decision's events only to filter by PTG: they mean reading every decision's quotes
 sub, analytics, elements, choices = network_view(settings().store, store_generation(), tuple(chosen), tuple(kinds),
-                                                 int(min_weight), net)
+                                                 int(min_weight), net,
+                                                 cached("decision_events") if chosen else None)
 if not sub.pairs:
     st.info("No collaborations recorded" + (" for these filters." if picked or kinds or min_weight > 1 else " yet."))
 else:
@@ -78,6 +86,11 @@ else:
         warnings.simplefilter("ignore", DeprecationWarning)
         link_style = EdgeStyle("COLLABORATES_WITH", color="#9aa5b1")
     edge_styles = [link_style, _DataStyle("edge", {"width": "data(width)", "opacity": 0.8})]
+    if len(elements["edges"]) < len(sub.pairs):
+        st.caption(f"The drawing shows the {len(elements['edges']):,} strongest of {len(sub.pairs):,} links "
+                   f"(weight {min(e['data']['weight'] for e in elements['edges'])} or more). Raise the minimum "
+                   "link weight, or pick PTGs or kinds, to draw others; the evidence box and the table below "
+                   "cover every link.")
     clicked = st_link_analysis(elements, layout="cose", node_styles=node_styles, edge_styles=edge_styles,
                                height=520, key="collaboration-network",
                                events=[Event("node", "tap", "node"), Event("edge", "tap", "edge")])
@@ -111,26 +124,30 @@ else:
             its_pairs = sub.pairs_of(rest)
             if len(its_pairs) > FOCUS_PARTNERS:
                 st.caption(f"The {FOCUS_PARTNERS} strongest of {len(its_pairs)} links; pick a link above for any other.")
-            for pair in its_pairs[:FOCUS_PARTNERS]:
+            shown = its_pairs[:FOCUS_PARTNERS]
+            order = {d.id: (i, d) for i, d in enumerate(newest_first({i for p in shown for i in p.decision_ids}, 0))}
+            for pair in shown:
                 other = sub.other(pair, rest)
                 st.markdown(f"**↔ {md_escape(other.name)}** on {md_escape(', '.join(pair.topics) or 'unnamed topics')}")
                 show_evidence(pair.evidence, limit=1, more=False)
-                for d in pair.decisions[:2]:
+                for _, d in sorted(order[i] for i in pair.decision_ids if i in order)[:2]:
                     st.caption(md_escape(f"decision ({d.status}): {one_line(d.text, 200)}"))
         else:
             a, b = rest.split("|")
             pair = sub.pairs[(a, b)]
+            decisions = newest_first(pair.decision_ids)
+            events = dict.fromkeys(pair.events + [e for d in decisions for e in d.events])
             st.markdown(f"**{md_escape(sub.projects[a].name)} ↔ {md_escape(sub.projects[b].name)}**")
             st.caption(md_escape(" · ".join(x for x in [
                 f"weight {pair.weight}", "on " + (", ".join(pair.topics) or "unnamed topics"),
-                ", ".join(pair.events)] if x)))
-            if pair.decisions:
+                ", ".join(events)] if x)))
+            if decisions:
                 st.markdown("**Decisions involving both**")
-                for d in pair.decisions:
+                for d in decisions:
                     st.markdown(f"- **{md_escape(d.status)}**: {md_escape(d.text)}")
                     st.caption(md_escape(" · ".join(x for x in [", ".join(d.events), d.date or ""] if x)))
             st.markdown("**What the notes say**")
-            show_evidence(pair.evidence or [v for d in pair.decisions for v in d.evidence], limit=4)
+            show_evidence(pair.evidence or [v for d in decisions for v in d.evidence], limit=4)
 
     st.subheader("Who bridges whom")
     partners = sub.partner_counts()

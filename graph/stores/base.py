@@ -181,6 +181,16 @@ class GraphStore(ABC):
         wanted = None if types is None else sorted(set(types))
         return {nid: self.edges(nid, wanted, direction) for nid in dict.fromkeys(node_ids)}
 
+    def edge_keys(self, node_ids: Iterable[str], types: Iterable[str] | None = None,
+                  direction: Direction = "both") -> dict[str, list[tuple[str, str, str]]]:
+        """The keys ``(source, type, target)`` of the relationships with evidence at each
+        node, in :meth:`edges`' order: ``{node id: keys}`` (``[]`` for ids not in the
+        graph). What an answer reads when only the ends count (which decisions involve
+        which projects), without their quotes and properties: stores override it to
+        read no evidence at all."""
+        return {nid: [e.key for e in edges if e.evidence]
+                for nid, edges in self.edges_many(node_ids, types, direction).items()}
+
     def edges_between(self, pairs: Iterable[tuple[str, str]], types: Iterable[str] | None = None
                       ) -> dict[tuple[str, str], list[Edge]]:
         """The relationships (of ``types``; None: all) joining each pair of nodes, in either

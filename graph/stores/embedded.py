@@ -250,7 +250,10 @@ def _has_evidence(data: dict) -> bool:
     edge = data.get("edge")
     if edge is not None:
         return bool(edge.evidence)
-    return any(row[1] != "[]" for row in data["rows"])
+    for row in data["rows"]:  # a loop, not any() over a generator: called per relationship
+        if row[1] != "[]":
+            return True
+    return False
 
 
 class _Census:
@@ -908,6 +911,38 @@ class EmbeddedStore(GraphStore):
         wanted = None if types is None else set(types)
         with self._reading() as g:
             return {nid: self._edges_at(g, nid, wanted, direction) for nid in dict.fromkeys(node_ids)}
+
+    def edge_keys(self, node_ids: Iterable[str], types: Iterable[str] | None = None,
+                  direction: Direction = "both") -> dict[str, list[tuple[str, str, str]]]:
+        # the adjacency dicts and the support rows' evidence text alone: nothing merged
+        # (the collaboration network reads 80k relationships this way: 1.0 -> 0.1 s)
+        wanted = None if types is None else set(types)
+        out: dict[str, list[tuple[str, str, str]]] = {}
+        with self._reading() as g:
+            succ, pred = g._succ, g._pred
+            only = next(iter(wanted)) if wanted is not None and len(wanted) == 1 else None
+            for nid in dict.fromkeys(node_ids):
+                keys: list[tuple[str, str, str]] = []
+                if nid in succ and only is not None:
+                    # one type (INVOLVES at every project): a dict look-up per neighbour
+                    if direction in ("out", "both"):
+                        keys += [(nid, only, other) for other, keyed in succ[nid].items()
+                                 if only in keyed and _has_evidence(keyed[only])]
+                    if direction in ("in", "both"):
+                        keys += [(other, only, nid) for other, keyed in pred[nid].items()
+                                 if only in keyed and (direction == "in" or other != nid) and _has_evidence(keyed[only])]
+                    keys.sort()
+                elif nid in succ:
+                    if direction in ("out", "both"):
+                        keys += [(nid, k, other) for other, keyed in succ[nid].items() for k, d in keyed.items()
+                                 if (wanted is None or k in wanted) and _has_evidence(d)]
+                    if direction in ("in", "both"):
+                        keys += [(other, k, nid) for other, keyed in pred[nid].items() for k, d in keyed.items()
+                                 if (wanted is None or k in wanted) and (direction == "in" or other != nid)
+                                 and _has_evidence(d)]
+                    keys.sort()
+                out[nid] = keys
+        return out
 
     def edges_between(self, pairs: Iterable[tuple[str, str]], types: Iterable[str] | None = None
                       ) -> dict[tuple[str, str], list[Edge]]:
