@@ -162,6 +162,10 @@ def _run_the_store(store, notes: Path, tmp_path: Path) -> None:
         store.edges(hub, None, direction)
         store.edges(hub, ["DISCUSSED", "INVOLVES"], direction)
     store.edges_between([(n.id, m.id) for n, _ in store.top_nodes("Project", 2) for m, _ in store.top_nodes("Topic", 2)])
+    from ptgkg.dashboard.network import collaboration_network
+
+    collaboration_network(store)  # the dashboard's own reads (edge_keys)
+    store.edge_keys([hub], None, "both")
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +213,8 @@ def test_every_statement_sent_to_neo4j_passes_its_own_cypher_front_end(linter, s
     # the workload reached every kind of read and write, or the check would prove little
     assert {"read_state", "write_statements", "get_nodes", "edges_many", "node_edges", "edges_between",
             "find_nodes", "search", "search_quotes", "top_nodes", "export_nodes", "export_edges",
-            "node_entries", "read_document", "existing_ids", "shortest_path", "count_relationships"} <= made_by
+            "node_entries", "read_document", "existing_ids", "shortest_path", "count_relationships",
+            "edge_keys"} <= made_by
     assert len(statements) > 100
     checked = one_per_shape(statements)
     assert {sent_to_neo4j[s] for s in checked} == made_by
