@@ -372,6 +372,29 @@ def test_answers_match_the_embedded_store(falkordb_store_factory, tmp_path):
             q.clear_caches()
             assert over_bolt.to_json_dict() == q.neighbourhood(ref, "kolla session", depth=2, limit=limit).to_json_dict()
             assert len(over_bolt.nodes) == (3 if limit == 3 else 6) and over_bolt.edges  # the session, 5 people
+        # the collaboration page's network: the same links, topics, decisions and quotes
+        from ptgkg.dashboard.network import collaboration_network
+
+        b = DocBuilder("kolla-tripleo-decisions", "Kolla and TripleO decide", date="2024-04-10")
+        kolla, tripleo = b.node("Project", "Kolla", kind="team"), b.node("Project", "TripleO", kind="team")
+        ceph, topic = b.node("Project", "Ceph", kind="external"), b.node("Topic", "container health checks")
+        decision = b.node("Decision", "one health check script", text="AGREED: one health check script")
+        b.edge(kolla, "COLLABORATES_WITH", tripleo, "Kolla and TripleO share the health checks",
+               topics=["health checks"])
+        for project in (kolla, tripleo, ceph):
+            b.edge(decision, "INVOLVES", project, "AGREED: Kolla, TripleO and Ceph keep one health check script")
+        b.edge(decision, "ABOUT", topic, "AGREED: one health check script")
+        for g in (b.build(), doc_b()):
+            assert store.write_document(g) == ref.write_document(g)
+        q.clear_caches()
+        network = collaboration_network(store)
+        q.clear_caches()
+        expected = collaboration_network(ref)
+        assert len(network.pairs) == 3 and network.pairs == expected.pairs
+        assert all(p.decision_ids == [decision] for p in network.pairs.values())
+        assert network.decision_topics == expected.decision_topics
+        assert store.edge_keys(list(network.projects), ["INVOLVES", "COLLABORATES_WITH"]) == \
+            ref.edge_keys(list(network.projects), ["INVOLVES", "COLLABORATES_WITH"])
 
 
 def test_generation_moves_only_on_change(falkordb_store_factory):
