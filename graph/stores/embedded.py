@@ -969,6 +969,22 @@ class EmbeddedStore(GraphStore):
         # the adjacency dicts directly: networkx's edge views cost more than the lookups;
         # and one plain loop with the merged edge read inline (a hub's answer walks tens of
         # thousands of entries, most merged already): half the cost of a generator per neighbour
+        if wanted is not None and len(wanted) == 1:
+            # one type (a project's members, a session's people): a dict look-up per neighbour
+            (only,) = wanted
+            if direction in ("out", "both"):
+                for other, keyed in g._succ[node_id].items():
+                    d = keyed.get(only)
+                    if d is not None:
+                        add(d.get("edge") or _edge_in(node_id, other, only, d))
+            if direction in ("in", "both"):
+                for other, keyed in g._pred[node_id].items():
+                    d = keyed.get(only)
+                    if d is not None and (direction == "in" or other != node_id):
+                        add(d.get("edge") or _edge_in(other, node_id, only, d))
+            if len(found) > 1:
+                found.sort(key=_EDGE_ORDER)
+            return found
         if direction in ("out", "both"):
             for other, keyed in g._succ[node_id].items():
                 for k, d in keyed.items():
