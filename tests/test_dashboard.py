@@ -186,6 +186,34 @@ def test_network_elements_escape_html_for_the_component_info_panel(kg):
             assert "<" not in str(value) and ">" not in str(value)
 
 
+def test_the_drawing_keeps_the_strongest_links_and_sizes_nodes_against_the_most_active(kg):
+    from ptgkg.dashboard.network import analyse, collaboration_network, cytoscape_elements, strongest_pairs, to_networkx
+
+    with open_store(kg, read_only=True) as store:
+        net = collaboration_network(store)
+    analytics = analyse(to_networkx(net))
+    every = cytoscape_elements(net, analytics, None)
+    assert len(every["edges"]) == len(net.pairs) > 3
+    drawn = cytoscape_elements(net, analytics, 3)
+    strongest = strongest_pairs(net, 3)
+    assert sorted((e["data"]["source"], e["data"]["target"]) for e in drawn["edges"]) == sorted(p.key for p in strongest)
+    assert min(p.weight for p in strongest) >= max(p.weight for p in net.pairs.values() if p not in strongest)
+    assert {n["data"]["id"] for n in drawn["nodes"]} == {i for p in strongest for i in p.key}
+    sizes = {n["data"]["id"]: n["data"]["size"] for n in drawn["nodes"]}
+    assert max(sizes.values()) == 70 and min(sizes.values()) >= 20
+
+
+def test_a_dense_network_is_drawn_in_part_and_says_so(app, monkeypatch):
+    from ptgkg.dashboard import network
+
+    monkeypatch.setattr(network, "DRAWN_LINKS", 3)
+    at = app("collaboration")
+    said = [c.value for c in at.caption if "The drawing shows the 3 strongest of" in c.value]
+    assert said and "the evidence box and the table below cover every link" in said[0]
+    # every link can still be explained
+    assert sum(1 for label in at.selectbox(key="focus").options if "↔" in label) > 3
+
+
 def test_the_ptg_filter_and_the_recurring_items_are_built_from_the_decision_logs_own_list(kg, monkeypatch):
     from ptgkg.dashboard import common
     from ptgkg.dashboard.decision_log import recurring_items

@@ -12,6 +12,7 @@ from st_link_analysis import EdgeStyle, Event, NodeStyle, st_link_analysis
 
 from ptgkg.dashboard.common import (cached, entity_link, md_escape, one_line, param, require_store, set_param,
                                     settings, show_evidence, store_generation)
+from ptgkg.dashboard import network
 from ptgkg.dashboard.network import analyse, community_palette, cytoscape_elements, filter_network, to_networkx
 
 
@@ -47,12 +48,12 @@ FOCUS_PARTNERS = 25  # links explained under a focused project
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def network_view(location: str, generation: str, events: tuple[str, ...], kinds: tuple[str, ...],
-                 min_weight: int, _net, _decision_events):
+                 min_weight: int, drawn: int, _net, _decision_events):
     """The filtered network, its communities and centralities, and the drawing's elements,
     computed once per graph version and filter (Louvain and betweenness are the slow part)."""
     sub = filter_network(_net, list(events) or None, list(kinds) or None, min_weight, _decision_events)
     analytics = analyse(to_networkx(sub))
-    return sub, analytics, cytoscape_elements(sub, analytics), focus_choices(sub)
+    return sub, analytics, cytoscape_elements(sub, analytics, drawn), focus_choices(sub)
 
 
 def focus_choices(sub) -> dict[str, str]:
@@ -74,7 +75,7 @@ def newest_first(ids, quotes: int | None = None):
 
 # each decision's events only to filter by PTG: they mean reading every decision's quotes
 sub, analytics, elements, choices = network_view(settings().store, store_generation(), tuple(chosen), tuple(kinds),
-                                                 int(min_weight), net,
+                                                 int(min_weight), network.DRAWN_LINKS, net,
                                                  cached("decision_events") if chosen else None)
 if not sub.pairs:
     st.info("No collaborations recorded" + (" for these filters." if picked or kinds or min_weight > 1 else " yet."))
@@ -88,9 +89,9 @@ else:
     edge_styles = [link_style, _DataStyle("edge", {"width": "data(width)", "opacity": 0.8})]
     if len(elements["edges"]) < len(sub.pairs):
         st.caption(f"The drawing shows the {len(elements['edges']):,} strongest of {len(sub.pairs):,} links "
-                   f"(weight {min(e['data']['weight'] for e in elements['edges'])} or more). Raise the minimum "
-                   "link weight, or pick PTGs or kinds, to draw others; the evidence box and the table below "
-                   "cover every link.")
+                   f"(the weakest drawn has weight {min(e['data']['weight'] for e in elements['edges'])}). Raise "
+                   "the minimum link weight, or pick PTGs or kinds, to draw others; the evidence box and the "
+                   "table below cover every link.")
     clicked = st_link_analysis(elements, layout="cose", node_styles=node_styles, edge_styles=edge_styles,
                                height=520, key="collaboration-network",
                                events=[Event("node", "tap", "node"), Event("edge", "tap", "edge")])
