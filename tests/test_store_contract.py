@@ -268,16 +268,24 @@ def test_shortest_path_skips_documents(store):
     assert store.shortest_path("person:cedric-jeanneret", "project:missing") is None
 
 
+def _after_a_and_b(store, key: str, title: str, *links: tuple[str, ...]) -> None:
+    """doc_a and doc_b, then a note on Kolla and TripleO whose COLLABORATES_WITH ``links``
+    are (source, target, quotes...)."""
+    store.write_document(doc_a())
+    store.write_document(doc_b())
+    b = DocBuilder(key, title, date="2024-04-10")
+    b.node("Project", "Kolla", kind="team")
+    b.node("Project", "TripleO", kind="team")
+    for source, target, *quotes in links:
+        b.edge(source, "COLLABORATES_WITH", target, *quotes)
+    store.write_document(b.build())
+
+
 def test_edges_between_gives_the_relationships_joining_each_pair_either_way(store):
     """What a path's hop shows: every relationship between the two nodes, whichever way
     it points, of the types asked for, as the busy end's own edges list them."""
-    store.write_document(doc_a())
-    store.write_document(doc_b())
-    b = DocBuilder("tripleo-kolla", "TripleO asks Kolla", date="2024-04-10")
-    b.node("Project", "Kolla", kind="team")
-    b.node("Project", "TripleO", kind="team")
-    b.edge("project:tripleo", "COLLABORATES_WITH", "project:kolla", "TripleO will reuse Kolla's health checks")
-    store.write_document(b.build())
+    _after_a_and_b(store, "tripleo-kolla", "TripleO asks Kolla",
+                   ("project:tripleo", "project:kolla", "TripleO will reuse Kolla's health checks"))
     pairs = [("project:kolla", "project:tripleo"), ("person:cedric-jeanneret", "project:tripleo"),
              ("project:tripleo", "topic:container-health-checks"), ("project:kolla", "project:missing"),
              ("document:kolla-caracal", "session:kolla-caracal-health-checks")]
@@ -298,14 +306,9 @@ def test_edges_between_gives_the_relationships_joining_each_pair_either_way(stor
 def test_edge_keys_are_the_ends_of_the_relationships_with_evidence(store):
     """What the collaboration network reads of every decision: which relationships with
     evidence a node has, as its edges list them, without their quotes."""
-    store.write_document(doc_a())
-    store.write_document(doc_b())
-    b = DocBuilder("loops", "A note with a self-loop and an unsupported fact", date="2024-04-10")
-    b.node("Project", "Kolla", kind="team")
-    b.node("Project", "TripleO", kind="team")
-    b.edge("project:kolla", "COLLABORATES_WITH", "project:kolla", "Kolla works with itself on the image layout")
-    b.edge("project:tripleo", "COLLABORATES_WITH", "project:kolla")  # no quote: not a fact to show
-    store.write_document(b.build())
+    _after_a_and_b(store, "loops", "A note with a self-loop and an unsupported fact",
+                   ("project:kolla", "project:kolla", "Kolla works with itself on the image layout"),
+                   ("project:tripleo", "project:kolla"))  # no quote: not a fact to show
     assert not _edge(store, ("project:tripleo", "COLLABORATES_WITH", "project:kolla")).evidence
     ids = ["project:kolla", "project:tripleo", "session:kolla-caracal-health-checks", "project:missing"]
     for direction in ("out", "in", "both"):
