@@ -65,6 +65,15 @@ _EdgeKey = tuple[str, str, str]
 _EDGE_KEY = operator.attrgetter("source", "type", "target")
 
 
+def _file_at_ends(out: dict[str, list], source: str, target: str, item: Any, direction: Direction) -> None:
+    """File a relationship (or its key) under the ids of ``out`` it was read at: the end
+    ``direction`` starts from, or both ends (a loop once)."""
+    if direction != "in" and source in out:
+        out[source].append(item)
+    if direction != "out" and target in out and (direction == "in" or target != source):
+        out[target].append(item)
+
+
 def _each_once(edges: Iterable[Edge]) -> list[Edge]:
     """Edges by key, each once: an undirected pattern gives a self-loop twice."""
     return sorted({_EDGE_KEY(e): e for e in edges}.values(), key=_EDGE_KEY)
@@ -1177,11 +1186,7 @@ class Neo4jStore(GraphStore):
             if key in seen:
                 continue
             seen.add(key)
-            # at which of the ids it was found: the end the direction starts from (both, once for a loop)
-            if direction != "in" and edge.source in out:
-                out[edge.source].append(edge)
-            if direction != "out" and edge.target in out and (direction == "in" or edge.target != edge.source):
-                out[edge.target].append(edge)
+            _file_at_ends(out, edge.source, edge.target, edge, direction)
         for edges in out.values():
             edges.sort(key=_EDGE_KEY)
         return out
@@ -1208,12 +1213,7 @@ class Neo4jStore(GraphStore):
             return rows
 
         for key in dict.fromkeys(tuple(row) for row in self._read_with(work)):
-            source, _, target = key
-            # at which of the ids it was found, as in edges_many (both, once for a loop)
-            if direction != "in" and source in out:
-                out[source].append(key)
-            if direction != "out" and target in out and (direction == "in" or target != source):
-                out[target].append(key)
+            _file_at_ends(out, key[0], key[2], key, direction)
         for keys in out.values():
             keys.sort()
         return out
