@@ -24,7 +24,6 @@ on a large graph (27,584 decisions).
 from __future__ import annotations
 
 import html
-import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
@@ -152,8 +151,7 @@ def _collaboration_network(store: GraphStore) -> Network:
         for edge in edges:
             if edge.target not in net.projects or edge.target == pid or not edge.evidence:
                 continue
-            key = pair_key(pid, edge.target)
-            pair = raw.setdefault(key, Pair(*key))
+            pair = _pair(raw, *pair_key(pid, edge.target))
             for t in edge.props.get("topics") or []:
                 if str(t) not in pair.edge_topics:
                     pair.edge_topics.append(str(t))
@@ -182,10 +180,7 @@ def _collaboration_network(store: GraphStore) -> Network:
         ids = sorted(involving[did])
         for i, a in enumerate(ids):
             for b in ids[i + 1:]:
-                pair = raw.get((a, b))
-                if pair is None:
-                    pair = raw[(a, b)] = Pair(a, b)
-                pair.decision_ids.append(did)
+                _pair(raw, a, b).decision_ids.append(did)
     for pair in raw.values():
         pair.evidence.sort(key=lambda v: (v.date or "", v.doc, v.start), reverse=True)
         pair.topics = _topics(pair.edge_topics, pair.decision_ids, net.decision_topics)
@@ -193,6 +188,15 @@ def _collaboration_network(store: GraphStore) -> Network:
     events = [EventInfo(n.name, _s(n.props.get("cycle")), _s(n.props.get("start"))) for n, _ in _all(store, "Event")]
     net.events = sorted(events, key=lambda e: (e.start or "9999", e.name))
     return net
+
+
+def _pair(pairs: dict[tuple[str, str], Pair], a: str, b: str) -> Pair:
+    """The link of ``a`` and ``b`` (``a <= b``), made on first use: not a new Pair per
+    relationship read, as ``setdefault`` would build (tens of thousands here)."""
+    found = pairs.get((a, b))
+    if found is None:
+        found = pairs[(a, b)] = Pair(a, b)
+    return found
 
 
 def decision_events(rows: Iterable[queries.DecisionRow]) -> dict[str, list[str]]:

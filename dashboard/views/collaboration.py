@@ -126,12 +126,13 @@ else:
             if len(its_pairs) > FOCUS_PARTNERS:
                 st.caption(f"The {FOCUS_PARTNERS} strongest of {len(its_pairs)} links; pick a link above for any other.")
             shown = its_pairs[:FOCUS_PARTNERS]
-            order = {d.id: (i, d) for i, d in enumerate(newest_first({i for p in shown for i in p.decision_ids}, 0))}
+            ids = {did for p in shown for did in p.decision_ids}
+            order = {d.id: (rank, d) for rank, d in enumerate(newest_first(ids, 0))}  # newest first
             for pair in shown:
                 other = sub.other(pair, rest)
                 st.markdown(f"**↔ {md_escape(other.name)}** on {md_escape(', '.join(pair.topics) or 'unnamed topics')}")
                 show_evidence(pair.evidence, limit=1, more=False)
-                for _, d in sorted(order[i] for i in pair.decision_ids if i in order)[:2]:
+                for _, d in sorted(order[did] for did in pair.decision_ids if did in order)[:2]:
                     st.caption(md_escape(f"decision ({d.status}): {one_line(d.text, 200)}"))
         else:
             a, b = rest.split("|")
