@@ -46,6 +46,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, NamedTuple
 
+from . import answers
 from .model import DECISION_STATUSES, LABELS, REL_TYPES, Edge, Evidence, GraphExport, Node, normalize
 from .stores.base import Direction, GraphStore, PathResult
 
@@ -472,6 +473,28 @@ class _Reader:
     def edges(self, nid: str, types: Iterable[str] | None = None,
               direction: Direction = "both") -> list[Edge]:
         return self.edges_many([nid], types, direction)[nid]
+
+    def edge_keys(self, ids: Iterable[str], types: Iterable[str],
+                  direction: Direction = "both") -> dict[str, list[tuple[str, str, str]]]:
+        """The ``(source, type, target)`` of the edges with evidence at each of ``ids``:
+        from the edges already read where there are some, otherwise from the store's
+        :meth:`~GraphStore.edge_keys`, which reads no quotes (a hub's 1,420 decisions'
+        INVOLVES took a fifth of its collaborators answer read whole)."""
+        kinds = tuple(sorted(types))
+        ids = list(dict.fromkeys(ids))
+        out: dict[str, list[tuple[str, str, str]]] = {}
+        missing = []
+        for i in ids:
+            read = next((self._edges[k] for k in ((i, kinds, direction), (i, None, direction), (i, None, "both"))
+                         if k in self._edges), None)
+            if read is None:
+                missing.append(i)
+            else:
+                out[i] = [e.key for e in read if e.type in kinds
+                          and (direction == "both" or (e.source if direction == "out" else e.target) == i)]
+        if missing:
+            out.update(self.store.edge_keys(missing, kinds, direction))
+        return {i: out.get(i, []) for i in ids}
 
     def neighbours_many(self, ids: Iterable[str], types: Iterable[str] | None = None,
                         direction: Direction = "both") -> dict[str, list[tuple[Node, Edge]]]:
@@ -1228,9 +1251,9 @@ def _collaborations(r: _Reader, project: Node, limit: int | None = None) -> tupl
     shown_ids = set(shown)
     # which decisions those are, from their INVOLVES edges alone: a hub is involved in
     # thousands, and only those shared with a shown partner are read whole
-    involved = list(dict.fromkeys(e.source for e in r.edges(project.id, ["INVOLVES"], "in")))
-    with_partner = [d for d, edges in r.edges_many(involved, ["INVOLVES"], "out").items()
-                    if any(e.target in shown_ids for e in edges)]
+    involved = list(dict.fromkeys(k[0] for k in r.edge_keys([project.id], ["INVOLVES"], "in")[project.id]))
+    with_partner = [d for d, keys in r.edge_keys(involved, ["INVOLVES"], "out").items()
+                    if any(k[2] in shown_ids for k in keys)]
     shared: dict[str, list[_DecisionFacts]] = defaultdict(list)
     for facts in _decision_facts(r, r.nodes(with_partner).values()):  # newest first
         for p in dict.fromkeys(o.id for o, e in facts.pairs if e.type == "INVOLVES" and o.id in shown_ids):
@@ -1272,23 +1295,31 @@ class Collaborations(_AsDict):
     total: int = 0
 
 
-def collaborations(store: GraphStore, project: str, limit: int | None = LIST_LIMIT) -> Collaborations:
+def collaborations(store: GraphStore, project: str, limit: int | None = LIST_LIMIT,
+                   materialized: bool = True) -> Collaborations:
     """The projects ``project`` works with (either direction), on what, with which
     decisions: the best ``limit`` (None: all; a hub has thousands), and how many in all.
+    ``materialized``: serve the stored answer of a busy project when it is current
+    (:mod:`~ptgkg.graph.materialize`; the default limit only).
 
     Raises :class:`NotFound` when no project matches."""
     with store.snapshot():
-        r = _Reader(store)
         node = _resolve_or_raise(store, project, "Project")
+        if materialized and limit == LIST_LIMIT:
+            found = answers.served(store, "collaborations", node.id, Collaborations)
+            if found is not None:
+                return found
+        r = _Reader(store)
         partners, total = _collaborations(r, node, limit)
         return Collaborations(project=node, partners=partners, total=total)
 
 
-def collaborators(store: GraphStore, project: str, limit: int | None = LIST_LIMIT) -> list[CollaborationView]:
+def collaborators(store: GraphStore, project: str, limit: int | None = LIST_LIMIT,
+                  materialized: bool = True) -> list[CollaborationView]:
     """The partners of :func:`collaborations`, best first.
 
     Raises :class:`NotFound` when no project matches."""
-    return collaborations(store, project, limit).partners
+    return collaborations(store, project, limit, materialized).partners
 
 
 def nodes_of_label(store: GraphStore, label: str, counts: dict[str, dict[str, int]] | None = None) -> list[Node]:
@@ -1627,7 +1658,7 @@ def _neighbour_profile(r: _Reader, node: Node, prof: Profile) -> None:
                    "events": len(groups["Event"]), "decisions": n_decisions}
 
 
-def profile(store: GraphStore, name: str) -> Profile | None:
+def profile(store: GraphStore, name: str, materialized: bool = True) -> Profile | None:
     """A profile of whatever ``name`` resolves to (Project first, then Person, Topic, ...).
 
     Project: key people (who drive its sessions, members, decision owners), live
@@ -1635,12 +1666,17 @@ def profile(store: GraphStore, name: str) -> Profile | None:
     sessions and events, and the notes to read first. Person: projects, topics,
     decisions assigned, sessions, people met in them. Topic: as :func:`who_discussed`.
     Other labels: their neighbours by label. Long lists keep their best (or newest)
-    entries; ``totals`` says how many there are in all.
+    entries; ``totals`` says how many there are in all. ``materialized``: serve the
+    stored answer of a busy node when it is current (:mod:`~ptgkg.graph.materialize`).
     """
     with store.snapshot():
         node = resolve(store, name)
         if node is None:
             return None
+        if materialized:
+            found = answers.served(store, "profile", node.id, Profile)
+            if found is not None:
+                return found
         r = _Reader(store)
         prof = Profile(node=node, label=node.label, kind=node.props.get("kind"))
         if node.label == "Project":

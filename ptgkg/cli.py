@@ -135,6 +135,7 @@ def ingest(
                       f"{summary.people_parted} parted across documents ({summary.documents_rewritten} rewritten)")
         for r in summary.rejected:
             out.print(f"  rejected {escape(r.source)}: {escape(r.reason)}")
+        _say_materialized(summary.answers)
     if shard_pair and summary.ingested:
         err.print(f"shard {shard}: once every shard has finished, run `ptgkg resolve` on the store once, "
                   "to join people named by nick alone across the shards")
@@ -142,25 +143,54 @@ def ingest(
         raise typer.Exit(2)
 
 
+def _say_materialized(done) -> None:
+    """One line on the busy nodes' answers, when some were computed or could not be kept."""
+    if done is not None and (done.answers or done.skipped == "the graph changed while they were computed"):
+        out.print(escape(str(done)))
+
+
 @app.command()
 def resolve(store: Optional[str] = StoreOpt, json_out: bool = JsonOpt) -> None:
     """Join people that notes name only by nick or first name across all stored documents
     (ingest does this itself; run it once after the shards of a sharded ingest)."""
+    from .graph.materialize import materialize
     from .graph.reconcile import reconcile_people
     from .graph.stores.base import StoreError
 
     st = _open(store)
     try:
         done = reconcile_people(st)
+        answers = materialize(st, _settings(store).answers_min_degree)
     except StoreError as exc:
         fail(str(exc))
     finally:
         st.close()
     if json_out:
         _emit_json({"people_joined": done.joined, "people_parted": done.parted,
-                    "documents_rewritten": done.documents})
+                    "documents_rewritten": done.documents, "answers_materialized": answers.answers})
     else:
         out.print(str(done))
+        _say_materialized(answers)
+
+
+@app.command()
+def materialize(store: Optional[str] = StoreOpt,
+                min_degree: Optional[int] = typer.Option(None, "--min-degree", min=0, help=(
+                    "Nodes with at least this many relationships (default: PTGKG_ANSWERS_MIN_DEGREE, 1000)."))
+                ) -> None:
+    """Compute the profiles and partners of the busiest nodes once, to serve them until the
+    graph changes (ingest and resolve do this themselves)."""
+    from .graph.materialize import materialize as compute_answers
+    from .graph.stores.base import StoreError
+
+    st = _open(store)
+    try:
+        done = compute_answers(st, _settings(store).answers_min_degree if min_degree is None else min_degree)
+    except StoreError as exc:
+        fail(str(exc))
+    finally:
+        st.close()
+    out.print(escape(str(done)))
 
 
 @app.command("import-governance")
@@ -179,16 +209,20 @@ def import_governance(path: Path = typer.Argument(..., help="governance referenc
         fail(f"{path}: {exc}")
     from .graph.reconcile import reconcile_people
 
+    from .graph.materialize import materialize as compute_answers
+
     st = _open(store)
     try:
         result = st.write_document(graph)
         reconcile_people(st)  # notes stored before may name these people by their nicks
+        answers = compute_answers(st, _settings(store).answers_min_degree)
     finally:
         st.close()
     teams = sum(1 for n in graph.nodes if n.label == "Project")
     people = sum(1 for n in graph.nodes if n.label == "Person")
     state = "unchanged" if result.unchanged else f"nodes +{result.nodes_added}, edges +{result.edges_added}"
     out.print(f"imported {teams} teams and {people} people from {escape(path.name)} ({state})")
+    _say_materialized(answers)
 
 
 # --------------------------------------------------------------------------- export / stats / copy
@@ -225,16 +259,20 @@ def stats(store: Optional[str] = StoreOpt, json_out: bool = JsonOpt) -> None:
 def copy(from_store: str = typer.Option(..., "--from", help="Source store"),
          to_store: str = typer.Option(..., "--to", help="Target store")) -> None:
     """Copy a whole graph between stores, document by document."""
+    from .graph.materialize import materialize as compute_answers
+
     src, dst = _open(from_store, read_only=True), _open(to_store)
     n = 0
     try:
         for graph in src.document_graphs():
             dst.write_document(graph)
             n += 1
+        answers = compute_answers(dst, _settings(to_store).answers_min_degree)
     finally:
         src.close()
         dst.close()
     out.print(f"copied {n} documents")
+    _say_materialized(answers)
 
 
 # --------------------------------------------------------------------------- ask

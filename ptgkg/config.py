@@ -9,6 +9,7 @@ credentials come only from ``NEO4J_USERNAME`` / ``NEO4J_PASSWORD`` /
 """
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +20,10 @@ __all__ = ["Settings", "get_settings", "REPO_ROOT", "DATA_DIR"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO_ROOT / "data"
+
+
+def _cache_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 
 
 class Settings(BaseSettings):
@@ -55,6 +60,13 @@ class Settings(BaseSettings):
     # without it they go over Bolt, which FalkorDB 4.16 can crash on (graph/cypher.py,
     # FALKORDB_BOLT_MESSAGE_BYTES)
     falkordb_redis_uri: str | None = None
+
+    # materialized answers (graph/answers.py): after a run writes the graph, the profile
+    # and partners of every project or person with at least this many relationships are
+    # computed once and served until the graph changes (0: none). An embedded store keeps
+    # them in its folder; other stores in answers_dir, one file per store id.
+    answers_min_degree: int = 1000
+    answers_dir: Path = Field(default_factory=lambda: _cache_home() / "ptgkg" / "answers")
 
     # dashboard
     dashboard_allow_ingest: bool = True

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from .config import Settings, get_settings
+from .graph.materialize import Materialized, materialize
 from .graph.model import DocumentGraph
 from .graph.reconcile import reconcile_people
 from .graph.resolve import PeopleIndex, resolve_document
@@ -49,6 +50,7 @@ class IngestSummary:
     people_joined: int = 0   # people named by nick alone in one note, joined across documents
     people_parted: int = 0
     documents_rewritten: int = 0
+    answers: Materialized | None = None  # the busy nodes' answers computed at the end of the run
 
     def to_dict(self) -> dict:
         return {"ingested": len(self.ingested), "unchanged": len(self.unchanged),
@@ -56,7 +58,8 @@ class IngestSummary:
                 "nodes_added": self.nodes_added, "edges_added": self.edges_added,
                 "nodes_removed": self.nodes_removed, "edges_removed": self.edges_removed,
                 "words": self.words, "people_joined": self.people_joined,
-                "people_parted": self.people_parted, "documents_rewritten": self.documents_rewritten}
+                "people_parted": self.people_parted, "documents_rewritten": self.documents_rewritten,
+                "answers_materialized": self.answers.answers if self.answers else 0}
 
 
 def _is_url(s: str) -> bool:
@@ -209,6 +212,8 @@ class Ingestor:
             self._write_all(pending, summary, note)
         if not self.shard:  # a shard knows only its share: `ptgkg resolve` once all have finished
             self.resolve_people(summary)  # also finishes what a killed run could not
+            # the busiest nodes' answers, computed once for the graph as the run left it
+            summary.answers = materialize(self.store, self.settings.answers_min_degree)
         return summary
 
     def _write_all(self, pending: list[Document], summary: IngestSummary, note) -> None:

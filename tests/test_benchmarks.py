@@ -112,10 +112,14 @@ def test_falkordb_long_messages_reports_what_each_server_answered():
 
 
 def test_query_latency_times_every_query():
-    out = run("query_latency.py", "--nodes", "1500", "--edges", "6000", "--repeat", "2", "--bolt-scale", "0.5")
+    out = run("query_latency.py", "--nodes", "1500", "--edges", "6000", "--repeat", "2", "--bolt-scale", "0.5",
+              "--answers-min-degree", "40")
     for query in ("who_discussed", "collaborators", "profile (project)", "profile (person)", "decisions (project)",
-                  "path (person, person)", "search", "neighbourhood", "overview"):
+                  "path (person, person)", "search", "neighbourhood", "overview",
+                  "computed: collaborators", "computed: profile (project)"):
         assert re.search(rf"^embedded\s+{re.escape(query)}\s", out, re.MULTILINE), query
+    # the busy nodes' answers were computed once, as an ingest run ends, and counted
+    assert re.search(r"materialized [1-9]\d* answers for [1-9]\d* busy nodes", out), out
     assert any("embedded" in v for v in verdicts(out))
 
 

@@ -199,3 +199,35 @@ def test_shards_then_resolve_give_one_runs_export(tmp_path, repo):
     assert sharded == expected
     again = json.loads(invoke("resolve", "--store", store, "--json").stdout)
     assert again["documents_rewritten"] == 0
+
+
+def test_materialized_answers_print_as_computed_ones(kg, tmp_path, monkeypatch):
+    store = tmp_path / "store"
+    shutil.copytree(kg, store)
+    asked = [("ask", "profile", "Kolla"), ("ask", "collaborators", "Kolla"), ("ask", "profile", "TripleO")]
+    before = [invoke(*a, "--store", store, "--json").stdout for a in asked]
+    result = invoke("materialize", "--store", store, "--min-degree", "1")
+    assert result.exit_code == 0 and result.stdout.startswith("materialized "), result.output
+    assert (store / "answers.sqlite").is_file()
+    assert [invoke(*a, "--store", store, "--json").stdout for a in asked] == before
+    again = invoke("materialize", "--store", store, "--min-degree", "1")
+    assert "the stored answers are current" in again.stdout
+    # a run that writes computes them again at its end, for the graph it leaves
+    from ptgkg.config import get_settings
+    from tests.conftest import DATA
+
+    (tmp_path / "notes").mkdir()
+    shutil.copy(next(DATA.glob("notes/*.md")), tmp_path / "notes" / "copy.md")
+    monkeypatch.setenv("PTGKG_ANSWERS_MIN_DEGREE", "1")
+    get_settings.cache_clear()
+    try:
+        ran = json.loads(invoke("ingest", tmp_path / "notes", "--store", store, "--json").stdout)
+    finally:
+        monkeypatch.delenv("PTGKG_ANSWERS_MIN_DEGREE")
+        get_settings.cache_clear()
+    assert ran["ingested"] == 1 and ran["answers_materialized"] > 0
+    with open_store(store, read_only=True) as st:
+        from ptgkg.graph import answers
+
+        assert answers.answer_file(st).generation() == st.generation()
+        assert queries.profile(st, "Kolla") == queries.profile(st, "Kolla", materialized=False)
