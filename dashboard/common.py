@@ -148,6 +148,12 @@ def _collaboration_network(store: GraphStore, location: str, generation: str) ->
     return collaboration_network(store)
 
 
+def _network_analytics(store: GraphStore, location: str, generation: str) -> Any:
+    from .network import network_analytics
+
+    return network_analytics(store)
+
+
 def _decision_events(store: GraphStore, location: str, generation: str) -> dict[str, list[str]]:
     from .network import decision_events
 
@@ -190,6 +196,7 @@ def _log_recurring(store: GraphStore, location: str, generation: str, project: s
 #: cached like the queries: name -> fn(store, location, generation, *args, **kwargs)
 _EXTRAS: dict[str, Callable[..., Any]] = {
     "collaboration_network": _collaboration_network,
+    "network_analytics": _network_analytics,
     "decision_events": _decision_events,
     "recurring_items": _recurring_items,
     "log_options": _log_options,
@@ -200,7 +207,8 @@ _EXTRAS: dict[str, Callable[..., Any]] = {
 
 def cached(name: str, *args: Any, **kwargs: Any) -> Any:
     """``queries.<name>(store, *args, **kwargs)`` (or one of the dashboard's own answers:
-    ``collaboration_network`` and its decisions' events ``decision_events``, the decision
+    ``collaboration_network``, its materialized ``network_analytics`` (or None) and its
+    decisions' events ``decision_events``, the decision
     log's filter options ``log_options`` and its recurring items: ``recurring_items`` of
     every decision, ``page_recurring`` of some, ``log_recurring`` of a project's and/or
     topic's), cached until the graph changes, shared by every session: treat it as

@@ -39,9 +39,12 @@ from .model import Node
 from .stores.base import GraphStore
 from .stores.embedded import EmbeddedStore
 
-__all__ = ["AnswerFile", "answer_file", "encode", "decode", "dumps", "served", "FILE_NAME"]
+__all__ = ["AnswerFile", "answer_file", "encode", "decode", "dumps", "served", "FILE_NAME", "FORMAT"]
 
 FILE_NAME = "answers.sqlite"
+#: what the stored answers are made of: a ptgkg that keeps other kinds (or shapes) computes
+#: them again, even for the same graph version
+FORMAT = "2"
 _DDL = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     # kind: the query ("profile", "collaborations"); key: the node id it is about
@@ -64,6 +67,8 @@ def encode(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [encode(v) for v in value]
     if isinstance(value, dict):
+        if any(isinstance(k, tuple) for k in value):  # a network's links by pair: JSON keys are text
+            return [[list(k), encode(v)] for k, v in value.items()]
         return {k: encode(v) for k, v in value.items()}
     return value
 
@@ -107,7 +112,10 @@ def _decoder(hint: Any) -> Callable[[Any], Any] | None:
         item = _decoder(typing.get_args(hint)[0])
         return None if item is None else (lambda v: [item(x) for x in v])
     if origin is dict:
-        item = _decoder(typing.get_args(hint)[1])
+        key, value = typing.get_args(hint)
+        item = _decoder(value)
+        if typing.get_origin(key) is tuple:  # stored as [[key items], value] (see encode)
+            return lambda v: {tuple(k): (x if item is None else item(x)) for k, x in v}
         return None if item is None else (lambda v: {k: item(x) for k, x in v.items()})
     if origin in (typing.Union, types.UnionType):
         kinds = [a for a in typing.get_args(hint) if a is not type(None)]
@@ -136,15 +144,21 @@ class AnswerFile:
 
     def generation(self) -> str | None:
         """The graph version the stored answers are of (None: none stored)."""
+        return self._meta().get("generation")
+
+    def current(self, generation: str) -> bool:
+        """Whether the stored answers are those this ptgkg keeps for ``generation``."""
+        return self._meta() == {"generation": generation, "format": FORMAT}
+
+    def _meta(self) -> dict[str, str]:
         with self._lock:
             conn = self._connection()
             if conn is None:
-                return None
+                return {}
             try:
-                row = conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+                return dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'format')"))
             except sqlite3.DatabaseError:  # not (yet) an answer file: nothing to serve
-                return None
-            return row[0] if row else None
+                return {}
 
     def get(self, kind: str, key: str, generation: str) -> Any:
         """The stored JSON of one answer, if it was computed from ``generation``."""
@@ -185,8 +199,9 @@ class AnswerFile:
                 if not still_current():
                     conn.execute("ROLLBACK")
                     return None
-                conn.execute("INSERT INTO meta (key, value) VALUES ('generation', ?) "
-                             "ON CONFLICT (key) DO UPDATE SET value=excluded.value", (generation,))
+                conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?) "
+                                 "ON CONFLICT (key) DO UPDATE SET value=excluded.value",
+                                 [("generation", generation), ("format", FORMAT)])
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

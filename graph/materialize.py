@@ -1,10 +1,13 @@
 """Compute the slowest answers once per graph version, after a run writes the graph.
 
 What is slow is what reads many relationships: the profile of a project, person or
-topic with hundreds of them, and a project's partners. :func:`materialize` computes
-those for every node with at least ``min_degree`` relationships and stores them
-(:mod:`ptgkg.graph.answers`); :func:`ptgkg.graph.queries.profile` and
-:func:`~ptgkg.graph.queries.collaborations` serve them until the graph changes. The
+topic with a thousand of them, a project's partners and decisions, and the collaboration
+network of a graph that has such nodes. :func:`materialize` computes those for every
+node with at least ``min_degree`` relationships and stores them
+(:mod:`ptgkg.graph.answers`); :func:`ptgkg.graph.queries.profile`,
+:func:`~ptgkg.graph.queries.collaborations`, :func:`~ptgkg.graph.queries.decisions_answer`,
+:func:`ptgkg.graph.network.collaboration_network` and
+:func:`~ptgkg.graph.network.network_analytics` serve them until the graph changes. The
 answers are the queries' own, so a served answer equals a computed one.
 
 >>> import tempfile
@@ -19,7 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from . import answers, queries
+from . import answers, network, queries
 from .model import Node
 from .stores.base import GraphStore
 
@@ -81,7 +84,7 @@ def materialize(store: GraphStore, min_degree: int | None = None,
         return Materialized(generation, skipped="answers_min_degree is 0")
     if getattr(store, "read_only", False):
         return Materialized(generation, skipped="the store is open read-only")
-    if found.generation() == generation:
+    if found.current(generation):
         return Materialized(generation, skipped="the stored answers are current")
     started = time.perf_counter()
     with store.snapshot():
@@ -99,13 +102,21 @@ def materialize(store: GraphStore, min_degree: int | None = None,
 
 def _computed(store: GraphStore, nodes: list[Node], progress: Callable[[Node], None] | None
               ) -> Iterator[tuple[str, str, str]]:
-    """``(kind, node id, JSON)`` of each busy node's answers, computed (the stored ones are
-    of an older graph, or none)."""
+    """``(kind, node id, JSON)`` of each busy node's answers, then (a graph with busy nodes
+    has a dense one) the collaboration network and its analytics, computed (the stored
+    ones are of an older graph, or none)."""
+    if nodes:
+        net = network.collaboration_network(store, materialized=False)
+        yield "network", "", answers.dumps(net)
+        yield "network_analytics", "", answers.dumps(network.analyse(network.to_networkx(net)))
     for node in nodes:
         prof = queries.profile(store, node.id, materialized=False)
         if prof is not None:
             yield "profile", node.id, answers.dumps(prof)
         if node.label == "Project":
             yield "collaborations", node.id, answers.dumps(queries.collaborations(store, node.id, materialized=False))
+            if prof is not None:  # a project's decisions answer is its profile's decision log
+                decided = queries.DecisionsAnswer(prof.decisions, prof.totals["decisions"])
+                yield "decisions", node.id, answers.dumps(decided)
         if progress:
             progress(node)

@@ -1365,11 +1365,12 @@ class DecisionsAnswer(_AsDict):
 
 def decisions_answer(store: GraphStore, project: str | None = None, topic: str | None = None,
                      status: str | None = None, limit: int | None = DECISION_LIMIT,
-                     quotes: int | None = None) -> DecisionsAnswer:
+                     quotes: int | None = None, materialized: bool = True) -> DecisionsAnswer:
     """Decisions, newest first: those INVOLVING ``project`` and/or ABOUT ``topic`` (both: the
     intersection), or all; filtered by ``status``; the newest ``limit`` (None: all of them;
     a busy project has over a thousand), each with its first ``quotes`` evidence items
-    (EVIDENCE_PER_ITEM when None); and how many there are in all.
+    (EVIDENCE_PER_ITEM when None); and how many there are in all. ``materialized``: serve
+    a busy project's stored answer (the defaults, by project alone) when it is current.
     Raises :class:`NotFound` for an unknown project/topic and ValueError for an unknown status.
     A table of every decision asks :func:`decision_log` instead.
 
@@ -1382,6 +1383,11 @@ def decisions_answer(store: GraphStore, project: str | None = None, topic: str |
     # the collector resumes after the snapshot ends, where the embedded store freezes what
     # it merged: resumed first, it would scan every object just built once, for nothing
     with collector_paused(), store.snapshot():
+        if materialized and project and not topic and status is None and limit == DECISION_LIMIT and quotes is None:
+            project = _resolve_or_raise(store, project, "Project").id
+            found = answers.served(store, "decisions", project, DecisionsAnswer)
+            if found is not None:
+                return found
         r = _Reader(store)
         views, total = _decision_views(r, _chosen_decisions(store, r, project, topic, status), limit, quotes)
         return DecisionsAnswer(views, total)
@@ -1389,9 +1395,9 @@ def decisions_answer(store: GraphStore, project: str | None = None, topic: str |
 
 def decisions(store: GraphStore, project: str | None = None, topic: str | None = None,
               status: str | None = None, limit: int | None = DECISION_LIMIT,
-              quotes: int | None = None) -> list[DecisionView]:
+              quotes: int | None = None, materialized: bool = True) -> list[DecisionView]:
     """The decisions of :func:`decisions_answer`: the newest ``limit`` (None: all)."""
-    return decisions_answer(store, project, topic, status, limit, quotes).decisions
+    return decisions_answer(store, project, topic, status, limit, quotes, materialized).decisions
 
 
 def _decision_row(r: _Reader, facts: _DecisionFacts) -> DecisionRow:

@@ -40,6 +40,7 @@ def never_computed(monkeypatch):
         raise AssertionError("computed, not served")
     monkeypatch.setattr(q, "_project_facts", refuse)
     monkeypatch.setattr(q, "_collaborations", refuse)
+    monkeypatch.setattr(q, "_chosen_decisions", refuse)
 
 
 def test_busy_nodes_are_those_with_enough_relationships(kg):
@@ -52,15 +53,20 @@ def test_busy_nodes_are_those_with_enough_relationships(kg):
 def test_served_answers_are_the_computed_ones(kg, monkeypatch):
     computed = {n.id: q.profile(kg, n.id) for label in LABELS for n in every(kg, label)}
     partners = {n.id: q.collaborations(kg, n.id) for n in every(kg, "Project")}
+    decided = {n.id: q.decisions_answer(kg, n.id) for n in every(kg, "Project")}
+    assert any(d.total for d in decided.values())
     done = mat.materialize(kg, min_degree=1)
     assert done.skipped is None and done.nodes == len(computed)
-    assert done.answers == len(computed) + len(partners)
+    # a project's partners and decisions too, and the network with its analytics
+    assert done.answers == len(computed) + 2 * len(partners) + 2
     never_computed(monkeypatch)
     for nid, prof in computed.items():
         assert q.profile(kg, nid) == prof
     for nid, found in partners.items():
         assert q.collaborations(kg, nid) == found
         assert q.collaborators(kg, nid) == found.partners
+        assert q.decisions_answer(kg, nid) == decided[nid]
+        assert q.decisions(kg, nid) == decided[nid].decisions
     kolla = q.profile(kg, "Kolla")  # by name too, and as a user sees it
     assert {"Michal Nasiadka", "Bob Newer"} <= {p.node.name for p in kolla.people}
     assert kolla.collaborators[0].partner.name == "TripleO"
@@ -163,3 +169,24 @@ def test_small_graphs_get_no_file(tmp_path):
         assert not (tmp_path / "kg" / answers.FILE_NAME).exists()
     with EmbeddedStore(tmp_path / "kg", read_only=True) as store:
         assert mat.materialize(store, min_degree=1).skipped == "the store is open read-only"
+
+
+def test_the_network_and_its_analytics_are_served_as_computed(kg, monkeypatch):
+    from ptgkg.graph import network
+
+    computed = network.collaboration_network(kg)
+    assert computed.pairs and network.network_analytics(kg) is None
+    mat.materialize(kg, min_degree=1)
+    monkeypatch.setattr(network, "_collaboration_network", lambda _s: (_ for _ in ()).throw(AssertionError))
+    served = network.collaboration_network(kg)
+    assert served == computed and served.pairs[("project:kolla", "project:tripleo")].evidence
+    assert network.network_analytics(kg) == network.analyse(network.to_networkx(computed))
+
+
+def test_answers_kept_by_another_ptgkg_are_computed_again(kg):
+    mat.materialize(kg, min_degree=1)
+    file = answers.answer_file(kg)
+    with sqlite3.connect(file.path) as conn:
+        conn.execute("UPDATE meta SET value='0' WHERE key='format'")
+    assert not file.current(kg.generation())
+    assert mat.materialize(kg, min_degree=1).answers > 0 and file.current(kg.generation())

@@ -237,7 +237,7 @@ def test_betweenness_is_exact_within_its_budget_and_a_seeded_estimate_beyond_it(
 
     import networkx as nx
 
-    from ptgkg.dashboard import network
+    from ptgkg.graph import network
 
     def projects(n: int, links: int, seed: int) -> nx.Graph:
         rng = random.Random(seed)
@@ -604,3 +604,33 @@ def test_recurring_items_on_a_large_log_match_the_pairwise_definition():
                         projects=rng.sample(["Kolla", "TripleO", "Nova", "Ironic"], rng.choice([0, 1, 2])))
            for i in range(400)]
     assert recurring_items(log) == _recurring_by_pairs(log)
+
+
+def test_collaboration_page_serves_the_materialized_network(kg, app, monkeypatch, tmp_path):
+    """Once a run has materialized the network and its analytics, the page draws and ranks
+    from them (nothing is computed) exactly what it computes without them."""
+    import shutil
+
+    from ptgkg.dashboard import network
+    from ptgkg.graph import network as graph_network
+    from ptgkg.graph.materialize import materialize
+    from ptgkg.graph.stores import open_store
+
+    computed = app("collaboration")
+    store_copy = tmp_path / "store"
+    shutil.copytree(kg, store_copy)
+    with open_store(store_copy) as store:
+        assert materialize(store, min_degree=1).answers > 2
+    monkeypatch.setenv("PTGKG_STORE", str(store_copy))
+
+    def refuse(*_a, **_k):
+        raise AssertionError("computed, not served")
+
+    monkeypatch.setattr(graph_network, "_collaboration_network", refuse)
+    monkeypatch.setattr(network, "analyse", refuse)
+    served = app("collaboration")
+    assert served.dataframe[0].value.equals(computed.dataframe[0].value)
+    assert served.selectbox(key="focus").options == computed.selectbox(key="focus").options
+    # a filter is analysed as before (the materialized analytics are the whole network's)
+    served.multiselect[1].set_value([served.multiselect[1].options[0]]).run()
+    assert served.exception and "computed, not served" in str(served.exception[0].value)

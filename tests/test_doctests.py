@@ -9,7 +9,7 @@ MODULES = [
     "ptgkg.graph.resolve", "ptgkg.graph.governance", "ptgkg.ingest.components.line_sentences",
     "ptgkg.ingest.components.language", "ptgkg.ingest.components.people", "ptgkg.ingest.components.sessions",
     "ptgkg.ingest.components.decisions", "ptgkg.graph.stores.base", "ptgkg.graph.reconcile", "ptgkg.dashboard.network",
-    "ptgkg.graph.answers", "ptgkg.graph.materialize",
+    "ptgkg.graph.answers", "ptgkg.graph.materialize", "ptgkg.graph.network",
 ]
 
 

@@ -48,11 +48,13 @@ FOCUS_PARTNERS = 25  # links explained under a focused project
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def network_view(location: str, generation: str, events: tuple[str, ...], kinds: tuple[str, ...],
-                 min_weight: int, drawn: int, _net, _decision_events):
+                 min_weight: int, drawn: int, _net, _decision_events, _whole_analytics):
     """The filtered network, its communities and centralities, and the drawing's elements,
-    computed once per graph version and filter (Louvain and betweenness are the slow part)."""
+    computed once per graph version and filter (Louvain and betweenness are the slow part;
+    ``_whole_analytics``: the unfiltered network's, when materialized)."""
     sub = filter_network(_net, list(events) or None, list(kinds) or None, min_weight, _decision_events)
-    analytics = analyse(to_networkx(sub))
+    unfiltered = not events and not kinds and min_weight <= 1
+    analytics = _whole_analytics if unfiltered and _whole_analytics is not None else analyse(to_networkx(sub))
     return sub, analytics, cytoscape_elements(sub, analytics, drawn), focus_choices(sub)
 
 
@@ -76,7 +78,8 @@ def newest_first(ids, quotes: int | None = None):
 # each decision's events only to filter by PTG: they mean reading every decision's quotes
 sub, analytics, elements, choices = network_view(settings().store, store_generation(), tuple(chosen), tuple(kinds),
                                                  int(min_weight), network.DRAWN_LINKS, net,
-                                                 cached("decision_events") if chosen else None)
+                                                 cached("decision_events") if chosen else None,
+                                                 cached("network_analytics"))
 if not sub.pairs:
     st.info("No collaborations recorded" + (" for these filters." if picked or kinds or min_weight > 1 else " yet."))
 else:
