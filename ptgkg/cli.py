@@ -117,7 +117,10 @@ def ingest(
                 def progress(source: str, outcome: str) -> None:
                     bar.update(task, advance=1, last=escape(f"{outcome}: {Path(source).name}"[:60]))
 
-                summary = ingestor.run(paths, event=event, progress=progress)
+                def answering(name: str) -> None:  # the busiest nodes' answers, once the notes are in
+                    bar.update(task, description="answering", last=escape(name[:60]))
+
+                summary = ingestor.run(paths, event=event, progress=progress, answering=answering)
         else:
             summary = ingestor.run(paths, event=event)
     except (StoreError, ModelMissing) as exc:

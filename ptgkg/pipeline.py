@@ -190,8 +190,11 @@ class Ingestor:
         self.gz = Gazetteer.load(self.settings)
 
     def run(self, inputs: Sequence[str | Path], event: str | None = None,
-            progress: Callable[[str, str], None] | None = None) -> IngestSummary:
-        """``progress(source, outcome)`` is called once per input document."""
+            progress: Callable[[str, str], None] | None = None,
+            answering: Callable[[str], None] | None = None) -> IngestSummary:
+        """``progress(source, outcome)`` is called once per input document, then
+        ``answering(name)`` once per busy node whose answers the run computes at its end
+        (:func:`~ptgkg.graph.materialize.materialize`: seconds on a large graph)."""
         summary = IngestSummary()
         note = progress or (lambda source, outcome: None)
         pending: list[Document] = []
@@ -213,7 +216,8 @@ class Ingestor:
         if not self.shard:  # a shard knows only its share: `ptgkg resolve` once all have finished
             self.resolve_people(summary)  # also finishes what a killed run could not
             # the busiest nodes' answers, computed once for the graph as the run left it
-            summary.answers = materialize(self.store, self.settings.answers_min_degree)
+            summary.answers = materialize(self.store, self.settings.answers_min_degree,
+                                          progress=(lambda node: answering(node.name)) if answering else None)
         return summary
 
     def _write_all(self, pending: list[Document], summary: IngestSummary, note) -> None:

@@ -190,3 +190,21 @@ def test_answers_kept_by_another_ptgkg_are_computed_again(kg):
         conn.execute("UPDATE meta SET value='0' WHERE key='format'")
     assert not file.current(kg.generation())
     assert mat.materialize(kg, min_degree=1).answers > 0 and file.current(kg.generation())
+
+
+def test_an_ingest_run_ends_by_computing_the_busy_nodes_answers(tmp_path):
+    from ptgkg.config import Settings
+    from ptgkg.pipeline import Ingestor
+    from tests.conftest import DATA
+
+    settings = Settings(store=str(tmp_path / "kg"), answers_min_degree=8)
+    answered = []
+    with EmbeddedStore(tmp_path / "kg") as store:
+        summary = Ingestor(store, settings).run([DATA / "notes"], answering=answered.append)
+        busy = mat.busy_nodes(store, 8)
+        assert busy and answered == [n.name for n in busy]
+        assert summary.answers.answers >= len(busy) and summary.to_dict()["answers_materialized"] == summary.answers.answers
+        assert answers.answer_file(store).current(store.generation())
+        # nothing written: the answers stay as they are
+        again = Ingestor(store, settings).run([DATA / "notes"], answering=answered.append)
+        assert again.answers.skipped == "the stored answers are current" and len(answered) == len(busy)

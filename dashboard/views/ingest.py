@@ -93,13 +93,15 @@ if submitted:
 
         def progress(source: str, outcome: str) -> None:
             done[0] += 1
-            bar.progress(min(1.0, done[0] / max(1, len(written))), text=f"{outcome}: {shown(source)}")
+            bar.progress(min(1.0, done[0] / max(1, len(written))), text=f"{outcome}: {md_escape(shown(source), 120)}")
 
         try:
             from ptgkg.pipeline import Ingestor
 
             with open_store(s.store, settings=s, read_only=False) as store:
-                summary = Ingestor(store, s).run([folder], event=event or None, progress=progress)
+                summary = Ingestor(store, s).run(
+                    [folder], event=event or None, progress=progress,
+                    answering=lambda name: bar.progress(1.0, text=f"Computing the answers of {md_escape(name, 80)}"))
         except StoreError as exc:
             st.error(f"Could not ingest: {md_escape(str(exc))}")
             st.stop()
