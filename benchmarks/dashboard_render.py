@@ -4,8 +4,8 @@ render time per page (first and warm, cached), against the 1 s target of issue 6
     .venv/bin/python benchmarks/dashboard_render.py [--quick] [--nodes N] [--edges M] [--store DIR]
 
 The graph is the one ``query_latency.py`` builds (many small documents written through
-the embedded store), with its busy nodes' answers materialized as an ingest run leaves
-them; pages are driven like a user would open their deep links.
+the embedded store), with its busy nodes' answers materialized as ``ptgkg materialize``
+leaves them; pages are driven like a user would open their deep links.
 """
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                 store.write_document(g)
     from ptgkg.graph.materialize import materialize
 
-    with EmbeddedStore(folder) as store:  # as an ingest run ends: the busy nodes' answers
+    with EmbeddedStore(folder) as store:  # as `ptgkg materialize` after an ingest: the busy nodes' answers
         print(materialize(store), flush=True)
     with EmbeddedStore(folder, read_only=True) as store:
         counts = store.counts()

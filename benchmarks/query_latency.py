@@ -10,10 +10,10 @@ documents to FalkorDB, for a quicker run: its busiest nodes are then about F tim
 busy, so its latencies say little about the full graph's (the table says which size each
 store held).
 
-As an ingest run does when it ends, each store then computes the answers of its busy
-nodes (``ptgkg.graph.materialize``: profiles and partners of nodes with 1,000
-relationships or more, ``--answers-min-degree``), which the queries serve while the
-graph stays as it is. The time that takes is printed; rows named ``computed: ...`` ask
+As ``ptgkg materialize`` does after an ingest, each store then computes the answers of
+its busy nodes (``ptgkg.graph.materialize``: profiles, partners and decisions of nodes
+with 1,000 relationships or more, ``--answers-min-degree``, and the collaboration
+network), which the queries serve while the graph stays as it is. The time that takes is printed; rows named ``computed: ...`` ask
 the same projects with every answer computed, for comparison (not in the verdict).
 
 Each query runs ``--repeat`` times with names drawn at random from the graph (the same
@@ -238,7 +238,7 @@ class ServerFailed(Exception):
 
 
 def materialized(store, min_degree: int | None):
-    """What :func:`ptgkg.graph.materialize.materialize` does at the end of an ingest run."""
+    """What ``ptgkg materialize`` does after an ingest (:func:`ptgkg.graph.materialize.materialize`)."""
     from ptgkg.graph.materialize import materialize
 
     done = materialize(store, min_degree)
@@ -324,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         store = EmbeddedStore(where)
         t_load = load(store, graphs, "embedded")
         store.close()
-    with EmbeddedStore(where) as store:  # as an ingest run ends: the busy nodes' answers
+    with EmbeddedStore(where) as store:  # as `ptgkg materialize` after an ingest: the busy nodes' answers
         answered["embedded"] = materialized(store, args.answers_min_degree)
     store = EmbeddedStore(where, read_only=True)
     with timed() as t_open:

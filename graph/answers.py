@@ -2,7 +2,8 @@
 
 A busy project's profile reads thousands of relationships and ranks thousands of people
 (0.1-0.3 s on a graph of 100k nodes). Such answers are computed once, after a run writes
-the graph (:mod:`ptgkg.graph.materialize`), and served from here until the graph changes.
+the graph (:mod:`ptgkg.graph.materialize`, ``ptgkg materialize``), and served from here
+until the graph changes.
 
 Each answer is stored under the store's :meth:`~GraphStore.generation` it was computed
 from, and served only while the store still reports that generation: any write, by any
@@ -25,6 +26,7 @@ True
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import types
@@ -47,7 +49,8 @@ FILE_NAME = "answers.sqlite"
 FORMAT = "2"
 _DDL = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    # kind: the query ("profile", "collaborations"); key: the node id it is about
+    # kind: the answer ("profile", "collaborations", "decisions", "network", "network_analytics");
+    # key: the node id it is about ("" for the network)
     "CREATE TABLE IF NOT EXISTS answers (kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL, "
     "PRIMARY KEY (kind, key)) WITHOUT ROWID",
 )
@@ -126,7 +129,7 @@ def _decoder(hint: Any) -> Callable[[Any], Any] | None:
 # -- the file ---------------------------------------------------------------------------
 
 class AnswerFile:
-    """One store's materialized answers (a small SQLite file)."""
+    """One store's materialized answers: a SQLite file of JSON answers by kind and key."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -218,6 +221,7 @@ class AnswerFile:
 
 
 _files: "weakref.WeakKeyDictionary[GraphStore, AnswerFile]" = weakref.WeakKeyDictionary()
+_STORE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _files_lock = threading.Lock()
 
 
@@ -233,7 +237,7 @@ def answer_file(store: GraphStore, directory: Path | None = None) -> AnswerFile 
         path = store.path / FILE_NAME
     else:
         store_id = store.generation().split(":", 1)[0]
-        if not store_id or store_id == "empty":
+        if not _STORE_ID.fullmatch(store_id) or store_id == "empty":  # it names a file: nothing else
             return None
         if directory is None:
             from ptgkg.config import get_settings
@@ -244,12 +248,12 @@ def answer_file(store: GraphStore, directory: Path | None = None) -> AnswerFile 
         return _files.setdefault(store, AnswerFile(path))
 
 
-def served(store: GraphStore, kind: str, key: str, cls: type[T], generation: str | None = None) -> T | None:
+def served(store: GraphStore, kind: str, key: str, cls: type[T]) -> T | None:
     """The materialized ``kind`` answer about ``key``, as ``cls``, if it is current."""
     found = answer_file(store)
     if found is None or not found.path.exists():  # most graphs: no busy node, no file, no more asked
         return None
-    data = found.get(kind, key, generation if generation is not None else store.generation())
+    data = found.get(kind, key, store.generation())
     if data is None:
         return None
     try:

@@ -1,4 +1,5 @@
-"""Compute the slowest answers once per graph version, after a run writes the graph.
+"""Compute the slowest answers once per graph version, after a run writes the graph
+(``ptgkg materialize``, or ``ptgkg ingest --materialize``).
 
 What is slow is what reads many relationships: the profile of a project, person or
 topic with a thousand of them, a project's partners and decisions, and the collaboration

@@ -16,8 +16,8 @@ events (:func:`decision_events`) only when the network is filtered by PTG. Readi
 every decision's quotes in context first took two thirds of the page's first render
 on a large graph (27,584 decisions).
 
-On a graph with busy nodes the whole network and its analytics are materialized when a
-run ends (:mod:`ptgkg.graph.materialize`): :func:`collaboration_network` and
+On a graph with busy nodes the whole network and its analytics can be materialized
+(:mod:`ptgkg.graph.materialize`): :func:`collaboration_network` and
 :func:`network_analytics` serve them while the graph stays as it is.
 
 >>> import tempfile

@@ -82,6 +82,8 @@ def ingest(
     event: Optional[str] = typer.Option(None, "--event", help="PTG for notes whose text does not say (e.g. 'Queens PTG')."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Processes for the NLP."),
     shard: Optional[str] = typer.Option(None, "--shard", help="K/N: ingest only this machine's share of the corpus."),
+    materialize_answers: bool = typer.Option(False, "--materialize", help=(
+        "End by computing the busiest nodes' answers (as `ptgkg materialize`): fast pages for large graphs.")),
     json_out: bool = JsonOpt,
 ) -> None:
     """Ingest PTG notes; unchanged documents are skipped, changed ones replace their facts."""
@@ -106,7 +108,7 @@ def ingest(
             fail(f"unknown event {event!r}; known: " + ", ".join(e.name for e in Gazetteer.load(s).events))
         event = ev.name
     st = _open(store)
-    ingestor = Ingestor(st, s, workers=workers, shard=shard_pair)
+    ingestor = Ingestor(st, s, workers=workers, shard=shard_pair, materialize=materialize_answers)
     show_bar = sys.stderr.isatty() and not json_out
     try:
         if show_bar:
@@ -138,7 +140,8 @@ def ingest(
                       f"{summary.people_parted} parted across documents ({summary.documents_rewritten} rewritten)")
         for r in summary.rejected:
             out.print(f"  rejected {escape(r.source)}: {escape(r.reason)}")
-        _say_materialized(summary.answers)
+        if summary.answers is not None:  # --materialize: what it did, or why not
+            out.print(escape(str(summary.answers)))
     if shard_pair and summary.ingested:
         err.print(f"shard {shard}: once every shard has finished, run `ptgkg resolve` on the store once, "
                   "to join people named by nick alone across the shards")
@@ -146,34 +149,25 @@ def ingest(
         raise typer.Exit(2)
 
 
-def _say_materialized(done) -> None:
-    """One line on the busy nodes' answers, when some were computed or could not be kept."""
-    if done is not None and (done.answers or done.skipped == "the graph changed while they were computed"):
-        out.print(escape(str(done)))
-
-
 @app.command()
 def resolve(store: Optional[str] = StoreOpt, json_out: bool = JsonOpt) -> None:
     """Join people that notes name only by nick or first name across all stored documents
     (ingest does this itself; run it once after the shards of a sharded ingest)."""
-    from .graph.materialize import materialize
     from .graph.reconcile import reconcile_people
     from .graph.stores.base import StoreError
 
     st = _open(store)
     try:
         done = reconcile_people(st)
-        answers = materialize(st, _settings(store).answers_min_degree)
     except StoreError as exc:
         fail(str(exc))
     finally:
         st.close()
     if json_out:
         _emit_json({"people_joined": done.joined, "people_parted": done.parted,
-                    "documents_rewritten": done.documents, "answers_materialized": answers.answers})
+                    "documents_rewritten": done.documents})
     else:
         out.print(str(done))
-        _say_materialized(answers)
 
 
 @app.command()
@@ -181,8 +175,9 @@ def materialize(store: Optional[str] = StoreOpt,
                 min_degree: Optional[int] = typer.Option(None, "--min-degree", min=0, help=(
                     "Nodes with at least this many relationships (default: PTGKG_ANSWERS_MIN_DEGREE, 1000)."))
                 ) -> None:
-    """Compute the profiles and partners of the busiest nodes once, to serve them until the
-    graph changes (ingest and resolve do this themselves)."""
+    """Compute the busiest nodes' profiles, partners and decisions and the collaboration
+    network once, to serve them until the graph changes: run it after an ingest (or use
+    `ingest --materialize`). Minutes on a corpus of 10,000 notes; a small graph needs none."""
     from .graph.materialize import materialize as compute_answers
     from .graph.stores.base import StoreError
 
@@ -212,20 +207,16 @@ def import_governance(path: Path = typer.Argument(..., help="governance referenc
         fail(f"{path}: {exc}")
     from .graph.reconcile import reconcile_people
 
-    from .graph.materialize import materialize as compute_answers
-
     st = _open(store)
     try:
         result = st.write_document(graph)
         reconcile_people(st)  # notes stored before may name these people by their nicks
-        answers = compute_answers(st, _settings(store).answers_min_degree)
     finally:
         st.close()
     teams = sum(1 for n in graph.nodes if n.label == "Project")
     people = sum(1 for n in graph.nodes if n.label == "Person")
     state = "unchanged" if result.unchanged else f"nodes +{result.nodes_added}, edges +{result.edges_added}"
     out.print(f"imported {teams} teams and {people} people from {escape(path.name)} ({state})")
-    _say_materialized(answers)
 
 
 # --------------------------------------------------------------------------- export / stats / copy
@@ -262,20 +253,16 @@ def stats(store: Optional[str] = StoreOpt, json_out: bool = JsonOpt) -> None:
 def copy(from_store: str = typer.Option(..., "--from", help="Source store"),
          to_store: str = typer.Option(..., "--to", help="Target store")) -> None:
     """Copy a whole graph between stores, document by document."""
-    from .graph.materialize import materialize as compute_answers
-
     src, dst = _open(from_store, read_only=True), _open(to_store)
     n = 0
     try:
         for graph in src.document_graphs():
             dst.write_document(graph)
             n += 1
-        answers = compute_answers(dst, _settings(to_store).answers_min_degree)
     finally:
         src.close()
         dst.close()
     out.print(f"copied {n} documents")
-    _say_materialized(answers)
 
 
 # --------------------------------------------------------------------------- ask

@@ -61,10 +61,11 @@ class Settings(BaseSettings):
     # FALKORDB_BOLT_MESSAGE_BYTES)
     falkordb_redis_uri: str | None = None
 
-    # materialized answers (graph/answers.py): after a run writes the graph, the profile
-    # and partners of every project or person with at least this many relationships are
-    # computed once and served until the graph changes (0: none). An embedded store keeps
-    # them in its folder; other stores in answers_dir, one file per store id.
+    # materialized answers (graph/materialize.py): `ptgkg materialize` (or ingest
+    # --materialize) computes the profile of every project, person or topic with at least
+    # this many relationships (a project's partners and decisions too, and the collaboration
+    # network), served until the graph changes (0: none). An embedded store keeps them in
+    # its folder; other stores in answers_dir, one file per store id.
     answers_min_degree: int = 1000
     answers_dir: Path = Field(default_factory=lambda: _cache_home() / "ptgkg" / "answers")
 

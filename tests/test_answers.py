@@ -192,7 +192,7 @@ def test_answers_kept_by_another_ptgkg_are_computed_again(kg):
     assert mat.materialize(kg, min_degree=1).answers > 0 and file.current(kg.generation())
 
 
-def test_an_ingest_run_ends_by_computing_the_busy_nodes_answers(tmp_path):
+def test_an_ingest_run_can_end_by_computing_the_busy_nodes_answers(tmp_path):
     from ptgkg.config import Settings
     from ptgkg.pipeline import Ingestor
     from tests.conftest import DATA
@@ -200,11 +200,24 @@ def test_an_ingest_run_ends_by_computing_the_busy_nodes_answers(tmp_path):
     settings = Settings(store=str(tmp_path / "kg"), answers_min_degree=8)
     answered = []
     with EmbeddedStore(tmp_path / "kg") as store:
-        summary = Ingestor(store, settings).run([DATA / "notes"], answering=answered.append)
+        plain = Ingestor(store, settings).run([DATA / "notes"], answering=answered.append)
+        assert plain.answers is None and not answered and not (tmp_path / "kg" / answers.FILE_NAME).exists()
+        # the same notes again, unchanged: nothing is written, and the run ends with the answers
+        summary = Ingestor(store, settings, materialize=True).run([DATA / "notes"], answering=answered.append)
         busy = mat.busy_nodes(store, 8)
         assert busy and answered == [n.name for n in busy]
         assert summary.answers.answers >= len(busy) and summary.to_dict()["answers_materialized"] == summary.answers.answers
         assert answers.answer_file(store).current(store.generation())
         # nothing written: the answers stay as they are
-        again = Ingestor(store, settings).run([DATA / "notes"], answering=answered.append)
+        again = Ingestor(store, settings, materialize=True).run([DATA / "notes"], answering=answered.append)
         assert again.answers.skipped == "the stored answers are current" and len(answered) == len(busy)
+
+
+def test_a_store_id_names_a_file_only_when_it_is_a_plain_name(tmp_path):
+    class Remote:  # a Neo4j store, as answer_file sees it: its id is the generation's first part
+        def __init__(self, generation):
+            self.generation = lambda: generation
+
+    assert answers.answer_file(Remote("../../etc/x:3"), tmp_path) is None  # a tampered meta node
+    assert answers.answer_file(Remote("empty"), tmp_path) is None
+    assert answers.answer_file(Remote("3f2a9c:3"), tmp_path).path == tmp_path / "3f2a9c.sqlite"

@@ -212,7 +212,7 @@ def test_materialized_answers_print_as_computed_ones(kg, tmp_path, monkeypatch):
     assert [invoke(*a, "--store", store, "--json").stdout for a in asked] == before
     again = invoke("materialize", "--store", store, "--min-degree", "1")
     assert "the stored answers are current" in again.stdout
-    # a run that writes computes them again at its end, for the graph it leaves
+    # a run that writes leaves them stale; with --materialize it computes them again at its end
     from ptgkg.config import get_settings
     from tests.conftest import DATA
 
@@ -221,7 +221,7 @@ def test_materialized_answers_print_as_computed_ones(kg, tmp_path, monkeypatch):
     monkeypatch.setenv("PTGKG_ANSWERS_MIN_DEGREE", "1")
     get_settings.cache_clear()
     try:
-        ran = json.loads(invoke("ingest", tmp_path / "notes", "--store", store, "--json").stdout)
+        ran = json.loads(invoke("ingest", tmp_path / "notes", "--store", store, "--json", "--materialize").stdout)
     finally:
         monkeypatch.delenv("PTGKG_ANSWERS_MIN_DEGREE")
         get_settings.cache_clear()

@@ -99,9 +99,7 @@ if submitted:
             from ptgkg.pipeline import Ingestor
 
             with open_store(s.store, settings=s, read_only=False) as store:
-                summary = Ingestor(store, s).run(
-                    [folder], event=event or None, progress=progress,
-                    answering=lambda name: bar.progress(1.0, text=f"Computing the answers of {md_escape(name, 80)}"))
+                summary = Ingestor(store, s).run([folder], event=event or None, progress=progress)
         except StoreError as exc:
             st.error(f"Could not ingest: {md_escape(str(exc))}")
             st.stop()
