@@ -181,9 +181,17 @@ def materialize(store: Optional[str] = StoreOpt,
     from .graph.materialize import materialize as compute_answers
     from .graph.stores.base import StoreError
 
+    threshold = _settings(store).answers_min_degree if min_degree is None else min_degree
     st = _open(store)
     try:
-        done = compute_answers(st, _settings(store).answers_min_degree if min_degree is None else min_degree)
+        if sys.stderr.isatty():  # minutes on a large graph: say which node it is at
+            with Progress(TextColumn("computing answers"), MofNCompleteColumn(), TimeElapsedColumn(),
+                          TextColumn("{task.fields[last]}"), console=err, transient=True) as bar:
+                task = bar.add_task("answers", total=None, last="")
+                done = compute_answers(st, threshold, progress=lambda node: bar.update(
+                    task, advance=1, last=escape(node.name[:60])))
+        else:
+            done = compute_answers(st, threshold)
     except StoreError as exc:
         fail(str(exc))
     finally:
