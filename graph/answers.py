@@ -172,9 +172,11 @@ class AnswerFile:
             if conn is None:
                 return None
             try:
+                # kept by this ptgkg (format) for this graph version (generation), or not at all
                 row = conn.execute(
-                    "SELECT a.body FROM answers a, meta m WHERE m.key='generation' AND m.value=? "
-                    "AND a.kind=? AND a.key=?", (generation, kind, key)).fetchone()
+                    "SELECT body FROM answers WHERE kind=? AND key=? "
+                    "AND (SELECT value FROM meta WHERE key='generation')=? "
+                    "AND (SELECT value FROM meta WHERE key='format')=?", (kind, key, generation, FORMAT)).fetchone()
             except sqlite3.DatabaseError:
                 return None
         return json.loads(row[0]) if row else None

@@ -29,7 +29,7 @@ from .stores.base import GraphStore
 
 __all__ = ["Materialized", "busy_nodes", "materialize", "PROFILED_LABELS"]
 
-#: the labels whose busy nodes get their profile kept (a Project also its partners)
+#: the labels whose busy nodes get their profile kept (a Project also its partners and decisions)
 PROFILED_LABELS = ("Project", "Person", "Topic")
 
 
@@ -114,10 +114,10 @@ def _computed(store: GraphStore, nodes: list[Node], progress: Callable[[Node], N
         prof = queries.profile(store, node.id, materialized=False)
         if prof is not None:
             yield "profile", node.id, answers.dumps(prof)
-        if node.label == "Project":
-            yield "collaborations", node.id, answers.dumps(queries.collaborations(store, node.id, materialized=False))
-            if prof is not None:  # a project's decisions answer is its profile's decision log
-                decided = queries.DecisionsAnswer(prof.decisions, prof.totals["decisions"])
-                yield "decisions", node.id, answers.dumps(decided)
+        if node.label == "Project" and prof is not None:
+            # a project's partners and decisions answers are its profile's lists, not computed again
+            partners = queries.Collaborations(prof.node, prof.collaborators, prof.totals["collaborators"])
+            yield "collaborations", node.id, answers.dumps(partners)
+            yield "decisions", node.id, answers.dumps(queries.DecisionsAnswer(prof.decisions, prof.totals["decisions"]))
         if progress:
             progress(node)

@@ -189,7 +189,9 @@ def test_answers_kept_by_another_ptgkg_are_computed_again(kg):
     with sqlite3.connect(file.path) as conn:
         conn.execute("UPDATE meta SET value='0' WHERE key='format'")
     assert not file.current(kg.generation())
+    assert answers.served(kg, "profile", "project:kolla", q.Profile) is None  # not served either
     assert mat.materialize(kg, min_degree=1).answers > 0 and file.current(kg.generation())
+    assert answers.served(kg, "profile", "project:kolla", q.Profile) == q.profile(kg, "Kolla", materialized=False)
 
 
 def test_an_ingest_run_can_end_by_computing_the_busy_nodes_answers(tmp_path):
