@@ -434,18 +434,11 @@ class _Reader:
         for i in ids:
             if (i, kinds, direction) in cached:
                 continue
-            # a subset of edges already read: no second walk of the store (or round trip)
-            every = cached.get((i, None, direction)) if kinds is not None else None
-            if every is not None:
-                cached[(i, kinds, direction)] = [e for e in every if e.type in kinds]
-                continue
-            every = cached.get((i, None, "both"))
-            if every is None:
+            read = self._read_already(i, kinds, direction)
+            if read is None:
                 missing.append(i)
             else:
-                cached[(i, kinds, direction)] = [
-                    e for e in every if (kinds is None or e.type in kinds)
-                    and (direction == "both" or (e.source if direction == "out" else e.target) == i)]
+                cached[(i, kinds, direction)] = read
         if missing:
             found = self.store.edges_many(missing, kinds, direction)
             for i in missing:
@@ -474,6 +467,23 @@ class _Reader:
               direction: Direction = "both") -> list[Edge]:
         return self.edges_many([nid], types, direction)[nid]
 
+    def _read_already(self, i: str, kinds: tuple[str, ...] | None, direction: Direction) -> list[Edge] | None:
+        """The edges at ``i`` of ``kinds`` (None: all) in ``direction`` taken from what this
+        answer has read already (a subset needs no second walk of the store, or round
+        trip), None when it has not read them."""
+        cached = self._edges
+        found = cached.get((i, kinds, direction))
+        if found is not None:
+            return found
+        every = cached.get((i, None, direction)) if kinds is not None else None
+        if every is not None:
+            return [e for e in every if e.type in kinds]
+        every = cached.get((i, None, "both"))
+        if every is None:
+            return None
+        return [e for e in every if (kinds is None or e.type in kinds)
+                and (direction == "both" or (e.source if direction == "out" else e.target) == i)]
+
     def edge_keys(self, ids: Iterable[str], types: Iterable[str],
                   direction: Direction = "both") -> dict[str, list[tuple[str, str, str]]]:
         """The ``(source, type, target)`` of the edges with evidence at each of ``ids``:
@@ -485,13 +495,11 @@ class _Reader:
         out: dict[str, list[tuple[str, str, str]]] = {}
         missing = []
         for i in ids:
-            read = next((self._edges[k] for k in ((i, kinds, direction), (i, None, direction), (i, None, "both"))
-                         if k in self._edges), None)
+            read = self._read_already(i, kinds, direction)
             if read is None:
                 missing.append(i)
             else:
-                out[i] = [e.key for e in read if e.type in kinds
-                          and (direction == "both" or (e.source if direction == "out" else e.target) == i)]
+                out[i] = [e.key for e in read]
         if missing:
             out.update(self.store.edge_keys(missing, kinds, direction))
         return {i: out.get(i, []) for i in ids}
