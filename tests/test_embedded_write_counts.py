@@ -63,25 +63,36 @@ def facts(store: EmbeddedStore) -> tuple[set[str], set[tuple[str, str, str]]]:
     return {n.id for n in graph.nodes}, {e.key for e in graph.edges}
 
 
+def reported(result) -> tuple[int, int, int, int]:
+    return result.nodes_added, result.edges_added, result.nodes_removed, result.edges_removed
+
+
+def gained_and_lost(before, after) -> tuple[int, int, int, int]:
+    """What ``reported`` should say, from :func:`facts` before and after a write."""
+    (nodes_before, edges_before), (nodes_after, edges_after) = before, after
+    return (len(nodes_after - nodes_before), len(edges_after - edges_before),
+            len(nodes_before - nodes_after), len(edges_before - edges_after))
+
+
+def write_or_remove(store: EmbeddedStore, versions: dict[int, int], notes: int, rng: random.Random):
+    """A random step: a new version of one of ``notes`` notes, or (sometimes) its removal."""
+    i = rng.randrange(notes)
+    if i in versions and rng.random() < 0.25:
+        del versions[i]
+        return store.remove_document(f"doc:note-{i}")
+    versions[i] = versions.get(i, 0) + 1
+    return store.write_document(note(i, versions[i], rng))
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_write_summary_matches_what_the_graph_gained_and_lost(tmp_path, seed):
     rng = random.Random(seed)
     with EmbeddedStore(tmp_path / "store") as store:
         versions: dict[int, int] = {}
         for step in range(60):
-            i = rng.randrange(12)
-            nodes_before, edges_before = facts(store)
-            if i in versions and rng.random() < 0.25:
-                result = store.remove_document(f"doc:note-{i}")
-                del versions[i]
-            else:
-                versions[i] = versions.get(i, 0) + 1
-                result = store.write_document(note(i, versions[i], rng))
-            nodes_after, edges_after = facts(store)
-            seen = (result.nodes_added, result.edges_added, result.nodes_removed, result.edges_removed)
-            expected = (len(nodes_after - nodes_before), len(edges_after - edges_before),
-                        len(nodes_before - nodes_after), len(edges_before - edges_after))
-            assert seen == expected, f"step {step}: {'remove' if i not in versions else 'write'} note {i}"
+            before = facts(store)
+            result = write_or_remove(store, versions, 12, rng)
+            assert reported(result) == gained_and_lost(before, facts(store)), f"step {step}"
 
 
 def test_a_note_repeating_known_facts_adds_only_its_own(tmp_path):
@@ -100,3 +111,53 @@ def test_a_note_repeating_known_facts_adds_only_its_own(tmp_path):
         assert (result.nodes_added, result.edges_added) == (1, 1)
         removed = store.remove_document("doc:note-1")
         assert (removed.nodes_removed, removed.edges_removed) == (1, 1)
+
+
+def test_summaries_stay_right_when_two_handles_take_turns(tmp_path):
+    """A writer counts what its writes add and remove from what it has seen of the store;
+    another handle (or process) writing or removing notes in between must not make it
+    miscount."""
+    rng = random.Random(11)
+    path = tmp_path / "store"
+    with EmbeddedStore(path) as one, EmbeddedStore(path) as two:
+        versions: dict[int, int] = {}
+        for step in range(40):
+            before = facts(one)
+            result = write_or_remove(one if rng.random() < 0.5 else two, versions, 6, rng)
+            assert reported(result) == gained_and_lost(before, facts(two)), f"step {step}"
+
+
+def test_a_write_that_fails_to_commit_changes_no_later_summary(tmp_path):
+    """A write whose commit fails (a full disk, say) leaves the store as it was, and the
+    writer's own reckoning too: after another handle's write, the next writes report
+    what they really add and remove."""
+    import sqlite3
+
+    class CommitFailsOnce:  # the store's connection, but its next COMMIT fails
+        def __init__(self, conn):
+            self.conn, self.armed = conn, True
+
+        def __getattr__(self, name):
+            return getattr(self.conn, name)
+
+        def execute(self, sql, *args):
+            if self.armed and sql == "COMMIT":
+                self.armed = False
+                raise sqlite3.OperationalError("disk I/O error")
+            return self.conn.execute(sql, *args)
+
+    rng = random.Random(5)
+    with EmbeddedStore(tmp_path / "store") as store:
+        store.write_document(note(1, 1, rng))
+        exported = store.export().to_json_dict()
+        real, store._conn = store._conn, CommitFailsOnce(store._conn)
+        with pytest.raises(Exception, match="disk I/O error"):
+            store.write_document(note(2, 1, rng))
+        store._conn = real
+        assert store.export().to_json_dict() == exported
+        with EmbeddedStore(tmp_path / "store") as other:  # the store moves on meanwhile
+            other.write_document(note(3, 1, rng))
+        for i, version in [(2, 1), (1, 2), (3, 2), (4, 1)]:
+            before = facts(store)
+            result = store.write_document(note(i, version, rng))
+            assert reported(result) == gained_and_lost(before, facts(store)), f"note {i}"

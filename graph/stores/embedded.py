@@ -5,7 +5,10 @@ rows keyed by document), so replacing or removing a document touches only its
 own rows, in one ``BEGIN IMMEDIATE`` transaction whose cost is proportional to
 the document. The merged graph (see :mod:`.base`) is computed from those rows
 into an ``nx.MultiDiGraph`` on first read and reloaded only when the store's
-generation counter moved; this handle's own writes update it in place.
+generation counter moved; this handle's own writes update it in place. A writer
+counts the documents holding each relationship in memory (:class:`_EdgeSupport`), to
+report what a write adds and removes without an index by relationship, whose random keys
+cost a written page per row once the store is large.
 
 Evidence quotes are also kept folded in a trigram full-text index (``quote_rows`` /
 ``quote_fts``), written in the same transaction as the document's rows, so a search
@@ -86,11 +89,16 @@ CREATE TABLE IF NOT EXISTS edge_support (
     evidence TEXT NOT NULL,        -- JSON list of [doc, quote, start, end]
     PRIMARY KEY (doc_id, source, type, target)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS edge_support_key ON edge_support (source, type, target);
 CREATE INDEX IF NOT EXISTS documents_seq ON documents (seq);
 """
 # Indexes added after stores were first written: created when such a store is opened for writing.
 _LATER_INDEXES = ("CREATE INDEX IF NOT EXISTS documents_seq ON documents (seq)",)
+# Indexes earlier stores have and this one does without, dropped when opened for writing.
+# ``edge_support_key`` (relationship -> its rows): its keys are random, so once it had
+# more pages than a commit has rows every row wrote a page of its own, and a commit cost
+# 1.3-1.4x more at 10,000 documents than at the first. What it answered is now kept in
+# memory by the writer (:class:`_EdgeSupport`, the loaded graph's own rows).
+_DROPPED_INDEXES = ("DROP INDEX IF EXISTS edge_support_key",)
 # Every evidence quote, folded (:func:`normalize`): one row per distinct folded quote of a
 # document (``quote_rows``), the relationships it supports (``quote_edges``; ``pos``: its
 # first place in the relationship's evidence list), and a trigram index over the quotes
@@ -120,8 +128,48 @@ _NodeRow = tuple[int, str, str, str, str, str]            # ord, id, label, name
 _EdgeRow = tuple[int, str, str, str, str, str]            # ord, source, type, target, props, evidence
 
 
+class _EdgeSupport:
+    """How many stored documents hold each relationship, for one handle's writes: whether
+    a write adds or removes a relationship of the merged graph (:class:`WriteResult`).
 
+    Counted by one scan of the rows when the handle first writes, and again when another
+    handle or process has written since (the store's generation moved), then kept
+    current by this handle's own commits. An index by relationship answered this before,
+    at the price of a page written per row (see ``_DROPPED_INDEXES``).
+    """
 
+    def __init__(self, conn: sqlite3.Connection, generation: str) -> None:
+        self.generation = generation
+        ids: dict[str, str] = {}  # one string per node id, shared by its keys
+        intern = ids.setdefault
+        counts: dict[_EdgeKey, int] = {}
+        get = counts.get
+        for s, t, d in conn.execute("SELECT source, type, target FROM edge_support"):
+            key = (intern(s, s), intern(t, t), intern(d, d))
+            counts[key] = get(key, 0) + 1
+        self.counts = counts
+
+    def held_elsewhere(self, key: _EdgeKey) -> bool:
+        """True if a document other than the one being written holds ``key`` (call with
+        keys the written document did not hold before)."""
+        return key in self.counts
+
+    def held_only_here(self, key: _EdgeKey) -> bool:
+        """True if the document being written was the only one holding ``key``."""
+        return self.counts.get(key) == 1
+
+    def commit(self, generation: str, dropped: Iterable[_EdgeKey], added: Iterable[_EdgeKey]) -> None:
+        """Bring the counts to ``generation``, which one document's write made."""
+        counts = self.counts
+        for key in dropped:
+            left = counts[key] - 1
+            if left:
+                counts[key] = left
+            else:
+                del counts[key]
+        for key in added:
+            counts[key] = counts.get(key, 0) + 1
+        self.generation = generation
 
 
 def _quote_rows(doc_id: str, items: Iterable[tuple[str, str, str, int, Any]], first_id: int
@@ -239,9 +287,15 @@ def _edge_in(source: str, target: str, type_: str, data: dict) -> Edge:
     on first use. Callers hold the store's lock."""
     edge = data.get("edge")
     if edge is None:
-        edge = data["edge"] = _merge_edge((source, type_, target), data.pop("rows"))
+        # a writable handle's entries keep their rows (_KEEP_ROWS): its writes merge their
+        # own rows with them. Elsewhere they go: +19% memory once every edge is merged
+        rows = data["rows"] if _KEEP_ROWS in data else data.pop("rows")
+        edge = data["edge"] = _merge_edge((source, type_, target), rows)
         _merged_since_freeze[0] += 1
     return edge
+
+
+_KEEP_ROWS = "keep_rows"  # the key marking them: an entry's dict is no larger with it
 
 
 def _has_evidence(data: dict) -> bool:
@@ -392,6 +446,10 @@ class EmbeddedStore(GraphStore):
         self._by_alias: dict[str, set[str]] = {}
         self._search_index: list[_SearchSegment] | None = None
         self._pinned = 0  # > 0 inside snapshot(): the loaded version is not re-checked
+        # the loaded graph's documents in merge order (their rows' sort key), and the
+        # relationship counts this handle's writes keep (built on its first write)
+        self._doc_rank: dict[str, tuple] = {}
+        self._edge_support: _EdgeSupport | None = None
         self._open()
 
     # -- opening ---------------------------------------------------------------
@@ -431,7 +489,7 @@ class EmbeddedStore(GraphStore):
                     self._initialise()
                 self._check_format()
                 if not self.read_only:
-                    for statement in _LATER_INDEXES:
+                    for statement in (*_LATER_INDEXES, *_DROPPED_INDEXES):
                         conn.execute(statement)
                     self._add_merge_order(conn)
                     self._add_quote_index(conn)
@@ -583,8 +641,9 @@ class EmbeddedStore(GraphStore):
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            self._edge_support = None
             if self._g is not None:  # frozen when loaded: hand it back to the collector
-                self._g, self._search_index, self._memo = None, None, {}
+                self._g, self._search_index, self._memo, self._doc_rank = None, None, {}, {}
                 gc.unfreeze()
 
     # -- generation --------------------------------------------------------------
@@ -623,12 +682,15 @@ class EmbeddedStore(GraphStore):
             conn = self._connection()
             conn.execute("BEGIN IMMEDIATE")
             try:
-                result, refresh, gen = self._replace_in_txn(conn, doc_id, content_hash, node_rows, edge_rows, order)
+                result, refresh, gen, support = self._replace_in_txn(
+                    conn, doc_id, content_hash, node_rows, edge_rows, order)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+            if support is not None:  # only once committed: a rolled-back write changed nothing
+                self._edge_support.commit(gen, *support)
             if refresh is not None:
                 self._apply(*refresh)
                 self._loaded_gen = gen
@@ -638,10 +700,10 @@ class EmbeddedStore(GraphStore):
         gen_before = self._read_gen(conn)
         stored = conn.execute("SELECT content_hash, merge_order FROM documents WHERE id=?", (doc_id,)).fetchone()
         if stored is None and content_hash is None:
-            return WriteResult(unchanged=True), None, gen_before
+            return WriteResult(unchanged=True), None, gen_before, None
         if stored is not None and tuple(stored) == (content_hash, order):
             if _own_rows(conn, doc_id) == (node_rows, edge_rows):
-                return WriteResult(unchanged=True), None, gen_before
+                return WriteResult(unchanged=True), None, gen_before, None
 
         old_node_ids = {r[0] for r in conn.execute(
             "SELECT node_id FROM node_support WHERE doc_id=?", (doc_id,))}
@@ -653,12 +715,14 @@ class EmbeddedStore(GraphStore):
         def node_exists(nid: str) -> bool:
             return conn.execute("SELECT 1 FROM node_support WHERE node_id=? LIMIT 1", (nid,)).fetchone() is not None
 
-        def edge_exists(key: _EdgeKey) -> bool:
-            return conn.execute("SELECT 1 FROM edge_support WHERE source=? AND type=? AND target=? LIMIT 1",
-                                key).fetchone() is not None
+        support = self._edge_support
+        if support is None or support.generation != gen_before:
+            support = self._edge_support = _EdgeSupport(conn, gen_before)
+        edges_dropped, edges_new = old_edge_keys - new_edge_keys, new_edge_keys - old_edge_keys
 
         nodes_added = sum(1 for n in new_node_ids - old_node_ids if not node_exists(n))
-        edges_added = sum(1 for k in new_edge_keys - old_edge_keys if not edge_exists(k))
+        edges_added = sum(1 for k in edges_new if not support.held_elsewhere(k))
+        edges_removed = sum(1 for k in edges_dropped if support.held_only_here(k))
 
         conn.execute("DELETE FROM node_support WHERE doc_id=?", (doc_id,))
         conn.execute("DELETE FROM edge_support WHERE doc_id=?", (doc_id,))
@@ -696,7 +760,6 @@ class EmbeddedStore(GraphStore):
                                  [(qid, folded) for qid, _, folded in texts])
 
         nodes_removed = sum(1 for n in old_node_ids - new_node_ids if not node_exists(n))
-        edges_removed = sum(1 for k in old_edge_keys - new_edge_keys if not edge_exists(k))
         gen = str(int(gen_before) + 1)
         conn.execute("UPDATE meta SET value=? WHERE key='generation'", (gen,))
         if index_quotes:
@@ -705,12 +768,11 @@ class EmbeddedStore(GraphStore):
         refresh = None
         if self._g is not None and self._loaded_gen == gen_before:
             # this handle's cache was current: bring it forward with just the touched keys
-            touched_nodes = old_node_ids | new_node_ids
-            touched_edges = old_edge_keys | new_edge_keys
-            refresh = (self._read_nodes(conn, touched_nodes), self._read_edges(conn, touched_edges))
+            refresh = (self._read_nodes(conn, old_node_ids | new_node_ids),
+                       self._rows_after(doc_id, None if content_hash is None else order, old_edge_keys, edge_rows))
         result = WriteResult(nodes_added=nodes_added, edges_added=edges_added,
                              nodes_removed=nodes_removed, edges_removed=edges_removed)
-        return result, refresh, gen
+        return result, refresh, gen, (edges_dropped, edges_new)
 
     # -- loading the merged graph ------------------------------------------------
     def _read_nodes(self, conn, ids: Iterable[str]) -> dict[str, Node | None]:
@@ -728,13 +790,27 @@ class EmbeddedStore(GraphStore):
                 out.setdefault(nid, None)
         return out
 
-    def _read_edges(self, conn, keys: Iterable[_EdgeKey]) -> dict[_EdgeKey, Edge | None]:
-        out: dict[_EdgeKey, Edge | None] = {}
-        for key in keys:
-            rows = conn.execute(
-                "SELECT es.props, es.evidence FROM edge_support es JOIN documents d ON d.id = es.doc_id "
-                f"WHERE es.source=? AND es.type=? AND es.target=? ORDER BY {self._order}", key).fetchall()
-            out[key] = _merge_edge(key, rows) if rows else None
+    def _rows_after(self, doc_id: str, order: str | None, old_keys: set[_EdgeKey],
+                    edge_rows: list[_EdgeRow]) -> dict[_EdgeKey, list[tuple[str, str, str]]]:
+        """The support rows of the relationships one write touches, as it leaves them: the
+        loaded graph's rows (all of them: it is current) without the document's old ones,
+        with its new ones in merge order (``order``; None: the document is removed)."""
+        rank = self._doc_rank
+        if order is None:
+            rank.pop(doc_id, None)
+        else:
+            rank[doc_id] = (1, order, doc_id)
+        succ = self._g._succ
+        new = {(s, t, d): (props, evidence, doc_id) for _, s, t, d, props, evidence in edge_rows}
+        out: dict[_EdgeKey, list[tuple[str, str, str]]] = {}
+        for key in old_keys | new.keys():
+            s, t, d = key
+            data = succ.get(s, {}).get(d, {}).get(t)
+            rows = [row for row in data["rows"] if row[2] != doc_id] if data else []
+            if key in new:
+                rows.append(new[key])
+                rows.sort(key=lambda row: rank[row[2]])
+            out[key] = rows
         return out
 
     def _ensure_loaded(self) -> nx.MultiDiGraph:
@@ -781,9 +857,11 @@ class EmbeddedStore(GraphStore):
         rows in merge order afterwards. Sorting the rows by relationship in SQLite (a join
         and a temporary B-tree) and ``add_edge`` per relationship made loading 898k
         relationships take 11.7-12.2 s instead of 8.2-8.7 s."""
-        rank = {doc: (0, 0, doc) if at is None else (1, at, doc)  # NULLs first, as ORDER BY puts them
-                for doc, at in conn.execute(f"SELECT d.id, {self._order} FROM documents d")}
+        rank = self._doc_rank = {  # NULLs first, as ORDER BY puts them
+            doc: (0, 0, doc) if at is None else (1, at, doc)
+            for doc, at in conn.execute(f"SELECT d.id, {self._order} FROM documents d")}
         stored = {doc: doc for doc in rank}  # one string per document, not one per row kept
+        keep = {} if self.read_only else {_KEEP_ROWS: True}
         succ, pred = g._succ, g._pred
         shared: list[list[tuple[str, str, str]]] = []  # row lists of relationships several documents hold
         for source, type_, target, props, evidence, doc in conn.execute(
@@ -802,7 +880,7 @@ class EmbeddedStore(GraphStore):
                 keyed = adjacent[target] = pred[target][source] = {}
             data = keyed.get(type_)
             if data is None:
-                keyed[type_] = {"rows": [(props, evidence, doc)]}
+                keyed[type_] = {"rows": [(props, evidence, doc)], **keep}
             else:
                 rows = data["rows"]
                 if len(rows) == 1:
@@ -830,18 +908,18 @@ class EmbeddedStore(GraphStore):
         for alias in node.aliases:
             self._by_alias.get(normalize(alias), set()).discard(node.id)
 
-    def _apply(self, nodes: dict[str, Node | None], edges: dict[_EdgeKey, Edge | None]) -> None:
+    def _apply(self, nodes: dict[str, Node | None], edges: dict[_EdgeKey, list[tuple[str, str, str]]]) -> None:
         g = self._g
         self._search_index = None
         self._memo = {}
         for node in nodes.values():
             if node is not None:
                 self._put_node(node)
-        for (s, t, d), edge in edges.items():
+        for (s, t, d), rows in edges.items():
             if g.has_edge(s, d, key=t):
                 g.remove_edge(s, d, key=t)
-            if edge is not None:
-                g.add_edge(s, d, key=t, edge=edge)
+            if rows:  # merged on first use, as loaded ones are
+                g.add_edge(s, d, key=t, rows=rows, **{_KEEP_ROWS: True})
         for nid, node in nodes.items():
             if node is None and nid in g:
                 self._unindex(g.nodes[nid]["node"])
