@@ -527,6 +527,61 @@ def test_second_process_creating_the_same_index_is_not_an_error(falkordb_store_f
     assert [n.id for n in store.find_nodes("Kolla")] == ["project:kolla"]
 
 
+def test_a_named_database_holds_the_schema_and_the_data_together(falkordb_server, tmp_path):
+    """With ``NEO4J_DATABASE`` set, FalkorDB names its graph ``db``: the key indexes and the
+    store's bookkeeping must land there with the notes, so that another handle opens it and
+    reads them back. (They went to its default graph when written in a transaction, and
+    every open after the first failed with an UnknownError.)"""
+    from tests._bolt import falkordb_settings
+
+    settings = falkordb_settings(falkordb_server).model_copy(update={"neo4j_database": "ptgkg"})
+    graphs = [doc_a(), doc_b()]
+    try:
+        store = Neo4jStore(falkordb_server.uri, settings=settings)
+        store.wipe()
+        for g in graphs:
+            store.write_document(g)
+        again = Neo4jStore(falkordb_server.uri, settings=settings)
+        _same_as_embedded(again, graphs, tmp_path)
+        indexed = falkordb_server.redis("GRAPH.QUERY", "db", "CALL db.indexes() YIELD label RETURN label")
+        assert all(label.encode() in indexed for label in ("Person", "Project", "Document", "Decision"))
+    finally:
+        falkordb_server.redis("GRAPH.DELETE", "db")
+
+
+def test_a_refusal_the_driver_reports_late_still_reads_as_that_refusal(falkordb_store_factory, monkeypatch):
+    """The driver sometimes learns of a failed statement only while closing its
+    transaction, and raises ``ResultFailedError`` from the server's error: the store must
+    read that as the server's refusal. Seen once in a few hundred concurrent opens on
+    FalkorDB: its refusal of Neo4j's probe (how the store tells the two apart) surfaced
+    so, and the store failed to open."""
+    from neo4j.exceptions import DatabaseError, ResultFailedError
+
+    falkordb_store_factory()  # the indexes exist: every CREATE INDEX below is refused
+    run = Neo4jStore._run
+
+    def refused_late(self, tx, dialect, query, params=None):
+        if query in (cypher.PROBE_NEO4J, *cypher.FALKORDB.schema_statements(set())):
+            try:
+                run(self, tx, dialect, query, params)
+            except DatabaseError as refusal:
+                raise ResultFailedError(None, "The result has failed.") from refusal
+        return run(self, tx, dialect, query, params)
+
+    looked, indexes = [], Neo4jStore._falkordb_indexes
+
+    def stale_first_look(self):  # no index yet, as two handles opening at once both see
+        looked.append(1)
+        return set() if len(looked) == 1 else indexes(self)
+
+    monkeypatch.setattr(Neo4jStore, "_run", refused_late)
+    monkeypatch.setattr(Neo4jStore, "_falkordb_indexes", stale_first_look)
+    store = falkordb_store_factory()
+    assert store.dialect is cypher.FALKORDB
+    store.write_document(doc_a())
+    assert [n.id for n in store.find_nodes("Kolla")] == ["project:kolla"]
+
+
 # -- reads in one round trip -----------------------------------------------------------------
 def test_edges_many_equals_edges_node_by_node(falkordb_store_factory):
     store = falkordb_store_factory()

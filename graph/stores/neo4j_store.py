@@ -46,7 +46,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import neo4j
 from neo4j.exceptions import (AuthError, ClientError, ConfigurationError, DriverError, Neo4jError,
-                              ServiceUnavailable, SessionExpired, TransientError)
+                              ResultFailedError, ServiceUnavailable, SessionExpired, TransientError)
 
 from .. import cypher
 from ..model import LABELS, REL_TYPES, DocumentGraph, Edge, Evidence, GraphExport, Node, normalize
@@ -515,6 +515,18 @@ def _edge_properties(key: _EdgeKey, entries: dict[str, dict]) -> dict[str, Any]:
     return p
 
 
+def _server_error(exc: BaseException) -> Neo4jError | None:
+    """The server's refusal behind ``exc``: ``exc`` itself, or the failure a driver's
+    ``ResultFailedError`` reports. The driver raises that instead when it learns of the
+    failure only while closing the transaction (seen on FalkorDB, once in a few hundred
+    concurrent opens: the store then failed to open on a refusal it expects)."""
+    if isinstance(exc, Neo4jError):
+        return exc
+    if isinstance(exc, ResultFailedError) and isinstance(exc.__cause__, Neo4jError):
+        return exc.__cause__
+    return None
+
+
 class Neo4jStore(GraphStore):
     """A graph store in a Neo4j database (``bolt://``, ``neo4j://``, ``neo4j+s://`` URIs).
 
@@ -779,6 +791,18 @@ class Neo4jStore(GraphStore):
             with self._session() as session:
                 return session.execute_read(work, *args)
 
+    def _write_with(self, work, *args):
+        """``work(tx, *args)`` in a managed write transaction, or auto-committed on
+        FalkorDB, as reads and document writes are there: in a transaction FalkorDB runs
+        the statement in its default graph even when a database is named (it names the
+        graph after the RUN message's extra map, which the driver leaves empty after a
+        BEGIN), so schema and bookkeeping landed in another graph than the data (measured,
+        4.16: with ``NEO4J_DATABASE`` set, a second open then failed)."""
+        if not self.dialect.transactional:
+            return self._autocommit(work, *args)
+        with self._session(write=True) as session:
+            return session.execute_write(work, *args)
+
     def _autocommit(self, work, *args):
         """``work(session, *args)`` with auto-committed statements, for FalkorDB: its
         BEGIN/COMMIT are no-ops, and skipping them saves two of three messages per read
@@ -837,10 +861,10 @@ class Neo4jStore(GraphStore):
             try:
                 session.execute_read(self._run, cypher.NEO4J, cypher.PROBE_NEO4J)
                 return cypher.NEO4J
-            except ClientError:
-                raise
-            except Neo4jError:
-                pass
+            except (Neo4jError, ResultFailedError) as exc:
+                refusal = _server_error(exc)
+                if refusal is None or isinstance(refusal, ClientError):
+                    raise  # a refusal Neo4j would give too (credentials, rights): not the probe's
             session.execute_read(self._run, cypher.FALKORDB, cypher.PROBE_FALKORDB)
             return cypher.FALKORDB
 
@@ -854,18 +878,19 @@ class Neo4jStore(GraphStore):
         existing = self._falkordb_indexes() if self.dialect is cypher.FALKORDB else set()
         for statement in self.dialect.schema_statements(existing):
             try:
-                with self._session(write=True) as session:
-                    session.execute_write(self._run, self.dialect, statement)
+                self._write_with(self._run, self.dialect, statement)
             except ClientError as exc:
                 if "Forbidden" not in (exc.code or "") and "Unauthorized" not in (exc.code or ""):
                     raise
                 break  # no schema rights: queries still work, only slower
-            except Neo4jError:
-                if (self.dialect is not cypher.FALKORDB
+            except (Neo4jError, ResultFailedError) as exc:
+                if (_server_error(exc) is None or self.dialect is not cypher.FALKORDB
                         or statement in self.dialect.schema_statements(self._falkordb_indexes())):
                     raise  # not the race: the index is still missing
         with self._errors():
-            self._read_with(self._run, self.dialect, cypher.ENSURE_META, {"store_id": self._store_id})
+            # a write (MERGE): in a read transaction a Neo4j cluster (Aura) routes it to a
+            # server that refuses writes
+            self._write_with(self._run, self.dialect, cypher.ENSURE_META, {"store_id": self._store_id})
             self._keep_degrees()
 
     def _read_degrees_kept(self) -> bool:
@@ -881,10 +906,9 @@ class Neo4jStore(GraphStore):
         """Give every node of a graph written before degrees were kept its degree, then
         say so on the meta node (writes keep them from then on)."""
         if not self._read_degrees_kept():
-            with self._session(write=True) as session:
-                for label in LABELS:
-                    session.execute_write(self._run, self.dialect, cypher.keep_degrees(label, self.dialect))
-                session.execute_write(self._run, self.dialect, cypher.DEGREES_KEPT)
+            for label in LABELS:
+                self._write_with(self._run, self.dialect, cypher.keep_degrees(label, self.dialect))
+            self._write_with(self._run, self.dialect, cypher.DEGREES_KEPT)
         self._degrees_kept = True  # kept before, or kept now: __init__ need not read the flag again
 
     def _falkordb_indexes(self) -> set[tuple[str, str]]:
@@ -935,9 +959,8 @@ class Neo4jStore(GraphStore):
         try:
             with self._errors():
                 if self.dialect.transactional:
-                    with self._session(write=True) as session:
-                        return session.execute_write(self._replace_work, doc_id, content_hash,
-                                                     fingerprint, nodes, edges, order)
+                    return self._write_with(self._replace_work, doc_id, content_hash, fingerprint,
+                                            nodes, edges, order)
                 # FalkorDB: optimistic; another writer got in between our read and our write
                 # (each write moves the generation), so read again. Someone's write lands in
                 # every round, and the jitter keeps two writers from colliding in lockstep.
@@ -1450,9 +1473,9 @@ class Neo4jStore(GraphStore):
     def wipe(self) -> None:
         """Delete everything in the database (tests only; refuses when read-only)."""
         self._refuse_if_read_only()
-        with self._errors(), self._session(write=True) as session:
-            session.execute_write(self._run, self.dialect, cypher.WIPE)
+        with self._errors():
+            self._write_with(self._run, self.dialect, cypher.WIPE)
             # an empty graph has every degree kept
-            session.execute_write(self._run, self.dialect, cypher.ENSURE_META, {"store_id": self._store_id})
-            session.execute_write(self._run, self.dialect, cypher.DEGREES_KEPT)
+            self._write_with(self._run, self.dialect, cypher.ENSURE_META, {"store_id": self._store_id})
+            self._write_with(self._run, self.dialect, cypher.DEGREES_KEPT)
         self._degrees_kept = True
