@@ -82,6 +82,29 @@ def test_cache_updated_in_place_matches_a_fresh_load(tmp_path):
                 assert store.node_entries("Person") == fresh.node_entries("Person")
 
 
+def test_a_write_rolled_back_leaves_the_loaded_graph_as_a_fresh_load(tmp_path):
+    """A handle whose write fails to commit keeps the graph it had loaded, merge order
+    included: its next writes, merged into that graph in place, still give what a fresh
+    handle loads (a failed removal of an older note must not make it unknown there)."""
+    from tests.test_embedded_write_counts import CommitFailsOnce
+
+    path = tmp_path / "kg"
+    with EmbeddedStore(path) as store:
+        for i in range(3):
+            store.write_document(numbered_doc(i, 1, size=4))  # the same four relationships
+        store.counts()  # loaded: writes now patch it
+        for fail in (lambda: store.remove_document("document:pad-0"),
+                     lambda: store.write_document(numbered_doc(1, 2, size=6))):
+            real, store._conn = store._conn, CommitFailsOnce(store._conn)
+            with pytest.raises(StoreError, match="disk I/O error"):
+                fail()
+            store._conn = real
+            store.write_document(numbered_doc(2, 3, size=5))
+            store.write_document(numbered_doc(3, 1, size=4))
+            with EmbeddedStore(path) as fresh:
+                assert store.export().to_json_dict() == fresh.export().to_json_dict()
+
+
 def test_fresh_load_merges_shared_relationships_in_note_date_order(tmp_path):
     """A relationship several notes hold is merged oldest note first (the later note's
     properties win, its quotes come last) whether the graph was patched by the handle that

@@ -10,6 +10,7 @@ after.
 from __future__ import annotations
 
 import random
+import sqlite3
 
 import pytest
 
@@ -56,6 +57,23 @@ def note(i: int, version: int, rng: random.Random) -> DocumentGraph:
         nodes[prid] = Node(prid, "Project", project)
         edges.append(Edge(did, prid, "INVOLVES", quote(f"{project} is involved")))
     return DocumentGraph(doc, f"{i}:{version}", list(nodes.values()), edges)
+
+
+class CommitFailsOnce:
+    """A store's connection whose next COMMIT fails (a full disk, say): put it in place of
+    ``store._conn`` and the next write is rolled back."""
+
+    def __init__(self, conn):
+        self.conn, self.armed = conn, True
+
+    def __getattr__(self, name):
+        return getattr(self.conn, name)
+
+    def execute(self, sql, *args):
+        if self.armed and sql == "COMMIT":
+            self.armed = False
+            raise sqlite3.OperationalError("disk I/O error")
+        return self.conn.execute(sql, *args)
 
 
 def facts(store: EmbeddedStore) -> tuple[set[str], set[tuple[str, str, str]]]:
@@ -131,21 +149,6 @@ def test_a_write_that_fails_to_commit_changes_no_later_summary(tmp_path):
     """A write whose commit fails (a full disk, say) leaves the store as it was, and the
     writer's own reckoning too: after another handle's write, the next writes report
     what they really add and remove."""
-    import sqlite3
-
-    class CommitFailsOnce:  # the store's connection, but its next COMMIT fails
-        def __init__(self, conn):
-            self.conn, self.armed = conn, True
-
-        def __getattr__(self, name):
-            return getattr(self.conn, name)
-
-        def execute(self, sql, *args):
-            if self.armed and sql == "COMMIT":
-                self.armed = False
-                raise sqlite3.OperationalError("disk I/O error")
-            return self.conn.execute(sql, *args)
-
     rng = random.Random(5)
     with EmbeddedStore(tmp_path / "store") as store:
         store.write_document(note(1, 1, rng))

@@ -768,8 +768,11 @@ class EmbeddedStore(GraphStore):
         refresh = None
         if self._g is not None and self._loaded_gen == gen_before:
             # this handle's cache was current: bring it forward with just the touched keys
+            # where the document now stands among the others (None: removed); the loaded
+            # graph's own ranks change with the graph, once committed (_apply)
+            doc_rank = None if content_hash is None else (1, order, doc_id)
             refresh = (self._read_nodes(conn, old_node_ids | new_node_ids),
-                       self._rows_after(doc_id, None if content_hash is None else order, old_edge_keys, edge_rows))
+                       self._rows_after(doc_id, doc_rank, old_edge_keys, edge_rows), (doc_id, doc_rank))
         result = WriteResult(nodes_added=nodes_added, edges_added=edges_added,
                              nodes_removed=nodes_removed, edges_removed=edges_removed)
         return result, refresh, gen, (edges_dropped, edges_new)
@@ -790,16 +793,16 @@ class EmbeddedStore(GraphStore):
                 out.setdefault(nid, None)
         return out
 
-    def _rows_after(self, doc_id: str, order: str | None, old_keys: set[_EdgeKey],
+    def _rows_after(self, doc_id: str, doc_rank: tuple | None, old_keys: set[_EdgeKey],
                     edge_rows: list[_EdgeRow]) -> dict[_EdgeKey, list[tuple[str, str, str]]]:
         """The support rows of the relationships one write touches, as it leaves them: the
         loaded graph's rows (all of them: it is current) without the document's old ones,
-        with its new ones in merge order (``order``; None: the document is removed)."""
-        rank = self._doc_rank
-        if order is None:
-            rank.pop(doc_id, None)
-        else:
-            rank[doc_id] = (1, order, doc_id)
+        with its new ones in merge order (``doc_rank``; None: the document is removed)."""
+        ranks = self._doc_rank
+
+        def rank(row: tuple[str, str, str]) -> tuple:
+            return doc_rank if row[2] == doc_id else ranks[row[2]]
+
         succ = self._g._succ
         new = {(s, t, d): (props, evidence, doc_id) for _, s, t, d, props, evidence in edge_rows}
         out: dict[_EdgeKey, list[tuple[str, str, str]]] = {}
@@ -809,7 +812,7 @@ class EmbeddedStore(GraphStore):
             rows = [row for row in data["rows"] if row[2] != doc_id] if data else []
             if key in new:
                 rows.append(new[key])
-                rows.sort(key=lambda row: rank[row[2]])
+                rows.sort(key=rank)
             out[key] = rows
         return out
 
@@ -908,8 +911,14 @@ class EmbeddedStore(GraphStore):
         for alias in node.aliases:
             self._by_alias.get(normalize(alias), set()).discard(node.id)
 
-    def _apply(self, nodes: dict[str, Node | None], edges: dict[_EdgeKey, list[tuple[str, str, str]]]) -> None:
+    def _apply(self, nodes: dict[str, Node | None], edges: dict[_EdgeKey, list[tuple[str, str, str]]],
+               ranked: tuple[str, tuple | None]) -> None:
         g = self._g
+        doc_id, doc_rank = ranked
+        if doc_rank is None:
+            self._doc_rank.pop(doc_id, None)
+        else:
+            self._doc_rank[doc_id] = doc_rank
         self._search_index = None
         self._memo = {}
         for node in nodes.values():
